@@ -1,0 +1,2 @@
+// Public entry point: every export of this package is listed here.
+export {};
