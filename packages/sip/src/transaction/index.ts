@@ -1,0 +1,2 @@
+// Public exports of this layer; re-exported by ../index.ts.
+export {};
