@@ -11,6 +11,8 @@ export default tseslint.config(
       '**/.turbo/**',
       'docs/.vitepress/cache/**',
       'docs/.vitepress/dist/**',
+      'docs/api/**',
+      'docs/test-results/**',
     ],
   },
   {
