@@ -1,2 +1,27 @@
 // Public entry point: every export of this package is listed here.
-export {};
+export { MediaError, MediaErrorCode, isMediaError } from './errors.js';
+export type { MediaErrorOptions, MediaResult } from './errors.js';
+export { silentLogger } from './logger.js';
+export type { Logger } from './logger.js';
+export { G711, encodeG711, decodeG711, g711ForPayloadType } from './g711.js';
+export type { G711Codec } from './g711.js';
+export {
+  DEFAULT_TELEPHONE_EVENT_PT,
+  buildOffer,
+  answerOffer,
+  answerDirection,
+  parseRemoteMedia,
+} from './sdp.js';
+export type { MediaDirection, OfferOptions, AnswerOptions, Answer, RemoteMedia } from './sdp.js';
+export { SAMPLE_RATE, FRAME_SAMPLES, createToneSource, createSilenceSource } from './audio-source.js';
+export type { AudioSource, ToneSourceOptions } from './audio-source.js';
+export { decodeWav, encodeWav, resampleLinear, createWavSource } from './wav.js';
+export type { WavAudio } from './wav.js';
+export { ToneDetector, goertzelPower } from './tone-detector.js';
+export type {
+  ToneDetectorOptions,
+  ToneDetectorEvents,
+  ToneFrame,
+  ToneSegment,
+  ToneQuery,
+} from './tone-detector.js';
