@@ -1,0 +1,85 @@
+/**
+ * Codes of {@link TransitionError}. Callers branch on `code`, never on message text.
+ */
+export const TRANSITION_ERROR_CODES = {
+  /** The event has no meaning in the current state (e.g. `referSent` while idle). */
+  UNEXPECTED_EVENT: 'UNEXPECTED_EVENT',
+  /** A computed move is not in the machine's table of allowed transitions. */
+  INVALID_TRANSITION: 'INVALID_TRANSITION',
+  /** A second transfer was started while one is in flight on the dialog. */
+  TRANSFER_IN_PROGRESS: 'TRANSFER_IN_PROGRESS',
+  /** Hang-up refused: no 2xx NOTIFY yet and `allowEarlyHangup` is off (Plivo drops the caller). */
+  HANG_UP_BEFORE_FINAL_NOTIFY: 'HANG_UP_BEFORE_FINAL_NOTIFY',
+  /** The dialog has ended; nothing more can be done on it. */
+  DIALOG_ENDED: 'DIALOG_ENDED',
+  /** `transfer` was started with an empty hunt list. */
+  NO_TARGETS: 'NO_TARGETS',
+} as const;
+
+/** One of {@link TRANSITION_ERROR_CODES}. */
+export type TransitionErrorCode = (typeof TRANSITION_ERROR_CODES)[keyof typeof TRANSITION_ERROR_CODES];
+
+/**
+ * A refused or invalid move, returned as data (an `error` effect), never thrown.
+ * `from` is the state kind the machine was in, `to` the state kind the move would have reached
+ * (when there was one) and `event` the event type that asked for it.
+ */
+export interface TransitionError {
+  /** Machine-readable code. */
+  readonly code: TransitionErrorCode;
+  /** State kind the machine was in. */
+  readonly from: string;
+  /** State kind the refused move would have reached, if any. */
+  readonly to?: string;
+  /** Event type that caused it. */
+  readonly event: string;
+  /** Human-readable explanation naming the fix. */
+  readonly message: string;
+}
+
+/**
+ * Result of a transition: the next state and the effects for the adapter to execute, in order.
+ */
+export interface TransitionResult<S, F> {
+  /** Next state (the same object when nothing changed). */
+  readonly state: S;
+  /** Effects to execute, in order. Empty when the event changed nothing. */
+  readonly effects: readonly F[];
+}
+
+/**
+ * Checks a move against a table of allowed transitions (state kind -> reachable kinds).
+ * Returns `undefined` when allowed, else an `INVALID_TRANSITION` error naming `from` and `to`.
+ */
+export function checkTransition<K extends string>(
+  table: Readonly<Record<K, readonly K[]>>,
+  from: K,
+  to: K,
+  event: string,
+): TransitionError | undefined {
+  if (from === to || table[from].includes(to)) return undefined;
+  return {
+    code: TRANSITION_ERROR_CODES.INVALID_TRANSITION,
+    from,
+    to,
+    event,
+    message: `invalid transition from '${from}' to '${to}' on '${event}'`,
+  };
+}
+
+/**
+ * Applies {@link checkTransition} to a computed result: returns it unchanged when the move is in
+ * the table, else keeps `from` and returns only an error effect built by `toEffect`.
+ *
+ * @internal
+ */
+export function guardTransition<K extends string, S extends { readonly kind: K }, F>(
+  table: Readonly<Record<K, readonly K[]>>,
+  from: S,
+  event: string,
+  result: TransitionResult<S, F>,
+  toEffect: (error: TransitionError) => F,
+): TransitionResult<S, F> {
+  const error = checkTransition(table, from.kind, result.state.kind, event);
+  return error === undefined ? result : { state: from, effects: [toEffect(error)] };
+}
