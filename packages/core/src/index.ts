@@ -37,3 +37,10 @@ export type {
   TrunkTransferEffect,
   TrunkTransferEffectType,
 } from './trunk-types.js';
+export {
+  TRANSFEROR_HUNG_UP_EARLY_REASON,
+  initialTrunkTransferState,
+  trunkTransferTransition,
+} from './trunk-machine.js';
+export { createTransferor, createTrunkTransfer } from './interpreter.js';
+export type { MachineRunner, Transferor, TrunkTransfer } from './interpreter.js';
