@@ -1,2 +1,2 @@
 // Public exports of this layer; re-exported by ../index.ts.
-export {};
+export type { Dialog, DialogEndReason, DialogEvents, DialogId, DialogState } from './dialog.js';

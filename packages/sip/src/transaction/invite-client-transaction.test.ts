@@ -48,7 +48,7 @@ describe('InviteClientTransaction (RFC 3261 17.1.1)', () => {
     expect(t.tx.state).toBe('terminated');
   });
 
-  it('1xx stops Timer A, moves to proceeding; Timer B still applies', () => {
+  it('1xx stops Timers A and B (Figure 5: B only guards calling); proceeding waits for the final', () => {
     const t = setup();
     t.tx.start();
     t.clock.advance(500);
@@ -58,9 +58,12 @@ describe('InviteClientTransaction (RFC 3261 17.1.1)', () => {
     expect(t.sends).toEqual([0, 500]);
     t.tx.receiveResponse(183, '183');
     expect(t.responses).toEqual([180, 183]);
-    t.clock.advance(22_000);
-    expect(t.tx.state).toBe('terminated');
-    expect(t.errors[0]?.code).toBe('TRANSACTION_TIMEOUT');
+    t.clock.advance(120_000);
+    expect(t.tx.state).toBe('proceeding');
+    expect(t.errors).toEqual([]);
+    expect(t.clock.pending).toBe(0);
+    t.tx.receiveResponse(487, 'terminated');
+    expect(t.tx.state).toBe('completed');
   });
 
   it('300-699 sends ACK, passes response once, re-ACKs retransmissions, Timer D = 32 s on UDP', () => {

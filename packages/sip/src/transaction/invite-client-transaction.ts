@@ -114,8 +114,10 @@ export class InviteClientTransaction<Res> {
       case 'calling':
       case 'proceeding':
         if (status < 200) {
-          // https://www.rfc-editor.org/rfc/rfc3261#section-17.1.1.2 : 1xx -> Proceeding, stop retransmitting.
+          // https://www.rfc-editor.org/rfc/rfc3261#section-17.1.1.2 : 1xx -> Proceeding, stop retransmitting;
+          // Timer B only guards "calling" (Figure 5), so a ringing call may last as long as the TU wants.
           this.#clearA();
+          this.#clearB();
           if (this.#state === 'calling') this.#move('proceeding');
           this.#tu.onResponse(status, response);
         } else if (status < 300) {
@@ -203,7 +205,7 @@ export class InviteClientTransaction<Res> {
 
   #fireB(): void {
     this.#timerB = undefined;
-    if (this.#state !== 'calling' && this.#state !== 'proceeding') return;
+    if (this.#state !== 'calling') return;
     // https://www.rfc-editor.org/rfc/rfc3261#section-17.1.1.2 : Timer B -> Terminated, inform TU of timeout.
     this.#terminate(
       new TransactionError(TransactionErrorCode.Timeout, 'Timer B fired: no final response to INVITE'),
