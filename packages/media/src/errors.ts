@@ -17,6 +17,8 @@ export const MediaErrorCode = {
   INVALID_ARGUMENT: 'INVALID_ARGUMENT',
   /** The RTP session is closed. */
   SESSION_CLOSED: 'SESSION_CLOSED',
+  /** The session cannot send now (no remote endpoint, or the direction forbids sending). */
+  SEND_DISABLED: 'SEND_DISABLED',
   /** A UDP socket operation failed (bind, send). */
   SOCKET_ERROR: 'SOCKET_ERROR',
   /** rtpengine did not answer a ng command in time. */

@@ -25,3 +25,18 @@ export type {
   ToneSegment,
   ToneQuery,
 } from './tone-detector.js';
+export { systemClock } from './clock.js';
+export type { MediaClock } from './clock.js';
+export { RTP_HEADER_LENGTH, parseRtp, serializeRtp } from './rtp-packet.js';
+export type { RtpPacket, RtpPacketInit } from './rtp-packet.js';
+export { SourceTracker } from './rtp-stats.js';
+export type { SourceStats } from './rtp-stats.js';
+export {
+  DTMF_EVENTS,
+  dtmfEventCode,
+  parseTelephoneEvent,
+  serializeTelephoneEvent,
+} from './telephone-event.js';
+export type { DtmfDigit, DtmfEvent, TelephoneEvent } from './telephone-event.js';
+export { RtpSession, createRtpSession } from './rtp-session.js';
+export type { RtpEndpoint, RtpSessionOptions, RtpSessionStats, RtpSessionEvents } from './rtp-session.js';
