@@ -95,3 +95,29 @@ export function startSipp(options: {
     },
   };
 }
+
+/** Resolves once something (SIPp) has bound UDP `port` on 127.0.0.1, polling every 20 ms, up to `timeoutMs`. */
+export async function waitForUdpBound(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = dgram.createSocket('udp4');
+    const free = await new Promise<boolean>((resolve) => {
+      s.once('error', () => resolve(false));
+      s.bind(port, '127.0.0.1', () => resolve(true));
+    });
+    await new Promise<void>((r) => {
+      if (free) s.close(() => r());
+      else {
+        try {
+          s.close();
+        } catch {
+          // already closed by the failed bind
+        }
+        r();
+      }
+    });
+    if (!free) return;
+    if (Date.now() > deadline) throw new Error(`nothing bound UDP port ${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
