@@ -1,7 +1,13 @@
 import { DEFAULT_NOTIFY_TIMEOUT_MS } from './transfer-options.js';
 import type { TransferOptions, TransferTarget } from './transfer-options.js';
 import type { TransferAttempt, TransferOutcome } from './transfer-outcome.js';
-import { TRANSITION_ERROR_CODES, guardTransition } from './transition-error.js';
+import {
+  TRANSITION_ERROR_CODES,
+  errorEffect,
+  guardTransition,
+  invalidInput,
+  kindOf,
+} from './transition-error.js';
 import type { TransitionErrorCode, TransitionResult } from './transition-error.js';
 import { TRANSFEROR_TRANSITIONS } from './transferor-types.js';
 import type {
@@ -37,8 +43,11 @@ export function canHangUp(state: TransferorState): boolean {
       return state.run.options.allowEarlyHangup === true;
     case 'ended':
       return false;
-    default:
-      return unreachable(state);
+    default: {
+      // Not a transferor state (an untyped caller): nothing safe to hang up.
+      const _unknown: never = state;
+      return false;
+    }
   }
 }
 
@@ -55,10 +64,7 @@ export function canHangUp(state: TransferorState): boolean {
  * ```
  */
 export function transferorTransition(state: TransferorState, event: TransferorEvent): Result {
-  return guardTransition(TRANSFEROR_TRANSITIONS, state, event.type, step(state, event), (error) => ({
-    type: 'error',
-    error,
-  }));
+  return guardTransition(TRANSFEROR_TRANSITIONS, state, event.type, step(state, event), errorEffect);
 }
 
 function step(state: TransferorState, event: TransferorEvent): Result {
@@ -81,7 +87,7 @@ function step(state: TransferorState, event: TransferorEvent): Result {
     case 'dialogEnded':
       return onDialogEnded(state, event.by);
     default:
-      return unreachable(event);
+      return invalid(state, kindOf(event, 'type'), event);
   }
 }
 
@@ -120,7 +126,7 @@ function onTransfer(state: TransferorState, options: TransferOptions): Result {
         'the dialog has ended',
       );
     default:
-      return unreachable(state);
+      return invalid(state, 'transfer', state);
   }
 }
 
@@ -178,7 +184,7 @@ function onReferResponse(
         'no REFER is in flight',
       );
     default:
-      return unreachable(state);
+      return invalid(state, 'referResponse', state);
   }
 }
 
@@ -230,7 +236,7 @@ function onHangUp(state: TransferorState): Result {
     case 'ended':
       return refuse(state, 'hangUp', TRANSITION_ERROR_CODES.DIALOG_ENDED, undefined, 'the dialog has ended');
     default:
-      return unreachable(state);
+      return invalid(state, 'hangUp', state);
   }
 }
 
@@ -249,7 +255,7 @@ function onDialogEnded(state: TransferorState, by: 'local' | 'remote'): Result {
     case 'ended':
       return same(state);
     default:
-      return unreachable(state);
+      return invalid(state, 'dialogEnded', state);
   }
 }
 
@@ -387,6 +393,6 @@ function refuse(
   return { state, effects: [{ type: 'error', error }] };
 }
 
-function unreachable(value: never): never {
-  throw new Error(`unreachable: ${JSON.stringify(value)}`);
+function invalid(state: TransferorState, event: string, value: never): Result {
+  return { state, effects: [{ type: 'error', error: invalidInput(state, event, value) }] };
 }

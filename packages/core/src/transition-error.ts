@@ -14,6 +14,8 @@ export const TRANSITION_ERROR_CODES = {
   DIALOG_ENDED: 'DIALOG_ENDED',
   /** `transfer` was started with an empty hunt list. */
   NO_TARGETS: 'NO_TARGETS',
+  /** The state or event is not one of the machine's kinds (an untyped caller passed garbage). */
+  INVALID_INPUT: 'INVALID_INPUT',
 } as const;
 
 /** One of {@link TRANSITION_ERROR_CODES}. */
@@ -57,7 +59,7 @@ export function checkTransition<K extends string>(
   to: K,
   event: string,
 ): TransitionError | undefined {
-  if (from === to || table[from].includes(to)) return undefined;
+  if (from === to || (table[from] as readonly K[] | undefined)?.includes(to) === true) return undefined;
   return {
     code: TRANSITION_ERROR_CODES.INVALID_TRANSITION,
     from,
@@ -82,4 +84,38 @@ export function guardTransition<K extends string, S extends { readonly kind: K }
 ): TransitionResult<S, F> {
   const error = checkTransition(table, from.kind, result.state.kind, event);
   return error === undefined ? result : { state: from, effects: [toEffect(error)] };
+}
+
+/**
+ * The `default` of an exhaustive `switch`: unreachable for typed callers, an `INVALID_INPUT`
+ * error (never a throw) for untyped ones.
+ *
+ * @internal
+ */
+export function invalidInput(from: unknown, event: string, value: never): TransitionError {
+  return {
+    code: TRANSITION_ERROR_CODES.INVALID_INPUT,
+    from: kindOf(from, 'kind'),
+    event,
+    message: `not a state or event of this machine: ${JSON.stringify(value)}`,
+  };
+}
+
+/** @internal */
+export function kindOf(value: unknown, key: string): string {
+  const tag =
+    typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  return typeof tag === 'string' ? tag : String(tag);
+}
+
+/**
+ * Wraps an error as the `error` effect both machines emit.
+ *
+ * @internal
+ */
+export function errorEffect(error: TransitionError): {
+  readonly type: 'error';
+  readonly error: TransitionError;
+} {
+  return { type: 'error', error };
 }

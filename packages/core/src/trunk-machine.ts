@@ -1,4 +1,4 @@
-import { guardTransition } from './transition-error.js';
+import { errorEffect, guardTransition, invalidInput, kindOf } from './transition-error.js';
 import type { TransitionResult } from './transition-error.js';
 import { TRUNK_RECORD_CODES, TRUNK_TRANSFER_TRANSITIONS } from './trunk-types.js';
 import type {
@@ -37,10 +37,7 @@ export function initialTrunkTransferState(transfers = 0): TrunkTransferState {
  * ```
  */
 export function trunkTransferTransition(state: TrunkTransferState, event: TrunkTransferEvent): Result {
-  return guardTransition(TRUNK_TRANSFER_TRANSITIONS, state, event.type, step(state, event), (error) => ({
-    type: 'error',
-    error,
-  }));
+  return guardTransition(TRUNK_TRANSFER_TRANSITIONS, state, event.type, step(state, event), errorEffect);
 }
 
 function step(state: TrunkTransferState, event: TrunkTransferEvent): Result {
@@ -102,7 +99,7 @@ function step(state: TrunkTransferState, event: TrunkTransferEvent): Result {
         ],
       };
     default:
-      return unreachable(event);
+      return invalid(state, kindOf(event, 'type'), event);
   }
 }
 
@@ -130,7 +127,7 @@ function onRefer(state: TrunkTransferState, cseq: number, verdict: TrunkReferVer
       };
     }
     default:
-      return unreachable(state);
+      return invalid(state, 'refer', state);
   }
 }
 
@@ -180,7 +177,7 @@ function onTransferorBye(state: TrunkTransferState): Result {
       // After NOTIFY 200 the transferor may hang up (its BYE may cross ours): caller and target stay.
       return same(state);
     default:
-      return unreachable(state);
+      return invalid(state, 'transferorBye', state);
   }
 }
 
@@ -217,7 +214,7 @@ function onCallerBye(state: TrunkTransferState): Result {
     case 'ended':
       return same(state);
     default:
-      return unreachable(state);
+      return invalid(state, 'callerBye', state);
   }
 }
 
@@ -268,6 +265,6 @@ function same(state: TrunkTransferState): Result {
   return { state, effects: [] };
 }
 
-function unreachable(value: never): never {
-  throw new Error(`unreachable: ${JSON.stringify(value)}`);
+function invalid(state: TrunkTransferState, event: string, value: never): Result {
+  return { state, effects: [{ type: 'error', error: invalidInput(state, event, value) }] };
 }
