@@ -40,3 +40,31 @@ export {
 export type { DtmfDigit, DtmfEvent, TelephoneEvent } from './telephone-event.js';
 export { RtpSession, createRtpSession } from './rtp-session.js';
 export type { RtpEndpoint, RtpSessionOptions, RtpSessionStats, RtpSessionEvents } from './rtp-session.js';
+export { RtpEngineController, createRtpEngineController, parseQueryReply } from './rtpengine-controller.js';
+export type {
+  NgCommand,
+  RtpEngineControllerOptions,
+  OfferAnswerParams,
+  SdpResult,
+  DeleteParams,
+  QueryResult,
+  QueryTag,
+  QueryStream,
+  PlayMediaParams,
+  PlayMediaResult,
+  RebridgeParams,
+  RebridgeResult,
+} from './rtpengine-controller.js';
+export {
+  RTPENGINE_SETUP_COMMAND,
+  DEFAULT_RTPENGINE_BINARY,
+  RtpEngineSupervisor,
+  startRtpEngine,
+  findFreeUdpPort,
+  isRtpEngineInstalled,
+} from './rtpengine-supervisor.js';
+export type {
+  RtpEngineSupervisorOptions,
+  RtpEngineState,
+  RtpEngineSupervisorEvents,
+} from './rtpengine-supervisor.js';
