@@ -11,7 +11,12 @@ export interface DialogHost {
   readonly timers: TimerConfig;
   readonly logger: SipLogger;
   /** Builds and sends an in-dialog request (RFC 3261 12.2.1.1). */
-  requestInDialog(dialog: DialogImpl, method: string, extras: MessageExtras | undefined): ClientTransaction;
+  requestInDialog(
+    dialog: DialogImpl,
+    method: string,
+    extras: MessageExtras | undefined,
+    evenIfTerminated?: boolean,
+  ): ClientTransaction;
   /** Removes a terminated dialog from the stack's table. */
   forget(dialog: DialogImpl): void;
 }
@@ -129,8 +134,8 @@ export class DialogImpl implements Dialog {
       this.#host.logger.warn({ dialog: this.id }, 'no ACK for 2xx after 64*T1: ending the session with BYE');
       // https://www.rfc-editor.org/rfc/rfc3261#section-13.3.1.4 : terminate the session with a BYE.
       if (this.state !== 'terminated') {
-        this.request('BYE');
         this.terminate('ack-timeout');
+        this.#host.requestInDialog(this, 'BYE', undefined, true);
       }
     }, 64 * timers.t1);
     this.#pending2xx = { seq, retransmit: clock.setTimeout(tick, interval), giveUp };

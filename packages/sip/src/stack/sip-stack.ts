@@ -761,10 +761,16 @@ class SipStackImpl implements SipStack, DialogHost {
     this.#sendBytes(transport, data, remote);
   }
 
-  requestInDialog(dialog: DialogImpl, method: string, extras: MessageExtras | undefined): ClientTransaction {
+  requestInDialog(
+    dialog: DialogImpl,
+    method: string,
+    extras: MessageExtras | undefined,
+    evenIfTerminated = false,
+  ): ClientTransaction {
     const { uri, routes, next } = this.#routeInDialog(dialog);
     const dest = uriDestination(next, dialog.transport);
     const transport = dest === undefined ? undefined : this.#pickTransport(dest.transport, dest.host);
+    const refused = dialog.state === 'terminated' && !evenIfTerminated;
     const seq =
       method === 'ACK' ? (dialog.localSeq ?? 1) : (dialog.localSeq ?? Math.floor(Math.random() * 10_000)) + 1;
     if (method !== 'ACK') dialog.localSeq = seq;
@@ -782,6 +788,21 @@ class SipStackImpl implements SipStack, DialogHost {
     if (this.#userAgent !== undefined) headers.push(['User-Agent', this.#userAgent]);
     mergeHeaders(headers, headersFrom(extras?.headers), OVERRIDABLE);
     const request: StackRequest = { kind: 'request', method, uri, headers, body: bodyFrom(extras?.body) };
+    if (refused) {
+      const handle = new ClientTransactionImpl(
+        request,
+        undefined as unknown as Transport,
+        { host: '', port: 0 },
+        this.logger,
+      );
+      queueMicrotask(() =>
+        handle.finish(
+          synthResponse(request, 481),
+          new TransactionError(TransactionErrorCode.Terminated, 'the dialog has terminated'),
+        ),
+      );
+      return handle;
+    }
     if (method === 'BYE') dialog.terminate('bye-sent');
     if (dest === undefined || transport === undefined) {
       const handle = new ClientTransactionImpl(
