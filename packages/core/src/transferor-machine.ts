@@ -152,24 +152,29 @@ function onReferResponse(
 ): Result {
   switch (state.kind) {
     case 'referring':
-      // RFC 3261 section 17.1.2.2: provisional responses do not end the transaction.
+      // https://www.rfc-editor.org/rfc/rfc3261#section-17.1.2.2: provisional responses do not end
+      // the transaction.
       if (status < 200) return same(state);
       if (status < 300) {
-        // RFC 4488 section 4: with Refer-Sub: false no NOTIFY will come.
+        // https://www.rfc-editor.org/rfc/rfc4488#section-4: with Refer-Sub: false no NOTIFY will
+        // come.
         if (referSub === false) return finish(state, { kind: 'unverified' }, true);
-        // RFC 3515 section 2.4.2: 202 (or 200) accepts the REFER; NOTIFYs follow.
+        // https://www.rfc-editor.org/rfc/rfc3515#section-2.4.2: 202 (or 200) accepts the REFER;
+        // NOTIFYs follow.
         return {
           state: { kind: 'accepted', run: state.run, code: status },
           effects: [progress(state.run, 'accepted', status)],
         };
       }
-      // RFC 3515 section 2.4.2: a non-2xx final response means no subscription and no transfer.
+      // https://www.rfc-editor.org/rfc/rfc3515#section-2.4.2: a non-2xx final response means no
+      // subscription and no transfer.
       return finish(state, { kind: 'rejected', code: status, reason }, true);
     case 'accepted':
     case 'trying':
     case 'ringing':
-      // A NOTIFY arrived before the final response (RFC 6665 section 4.1.2.4): a 2xx now adds
-      // nothing, a non-2xx still refuses the REFER.
+      // A NOTIFY arrived before the final response
+      // (https://www.rfc-editor.org/rfc/rfc6665#section-4.1.2.4): a 2xx now adds nothing, a non-2xx
+      // still refuses the REFER.
       return status >= 300 ? finish(state, { kind: 'rejected', code: status, reason }, true) : same(state);
     case 'done':
     case 'ended':
@@ -190,15 +195,18 @@ function onReferResponse(
 
 function onNotify(state: TransferorState, event: Extract<TransferorEvent, { type: 'notify' }>): Result {
   if (!isInFlight(state) || !matches(state.run, event.eventId)) {
-    // RFC 6665 section 4.1.3: a NOTIFY matching no subscription is answered 481.
+    // https://www.rfc-editor.org/rfc/rfc6665#section-4.1.3: a NOTIFY matching no subscription is
+    // answered 481.
     return { state, effects: [{ type: 'answerNotify', status: 481, reason: 'Subscription Does Not Exist' }] };
   }
-  // Plivo's guide (and RFC 6665 section 4.1.3): answer every NOTIFY with 200 OK.
+  // Plivo's guide (and https://www.rfc-editor.org/rfc/rfc6665#section-4.1.3): answer every NOTIFY
+  // with 200 OK.
   const ok: TransferorEffect = { type: 'answerNotify', status: 200, reason: 'OK' };
   const frag = event.sipfrag;
   const terminated = event.subscriptionState === 'terminated';
   if (frag === undefined || frag.code < 200) {
-    // RFC 6665 section 4.1.3: a terminated subscription with no final status leaves it unknown.
+    // https://www.rfc-editor.org/rfc/rfc6665#section-4.1.3: a terminated subscription with no final
+    // status leaves it unknown.
     if (terminated) return finish(state, { kind: 'unverified' }, true, [ok]);
     if (frag === undefined || state.kind === 'ringing') return { state, effects: [ok] };
     const kind = frag.code === 180 || frag.code === 183 ? 'ringing' : 'trying';
@@ -208,7 +216,8 @@ function onNotify(state: TransferorState, event: Extract<TransferorEvent, { type
       effects: [ok, progress(state.run, kind, frag.code)],
     };
   }
-  // RFC 3515 section 2.4.5: the sipfrag's final status is the outcome of the referenced request.
+  // https://www.rfc-editor.org/rfc/rfc3515#section-2.4.5: the sipfrag's final status is the outcome
+  // of the referenced request.
   if (frag.code < 300) {
     const bye: TransferorEffect[] = state.run.options.hangUpOnSuccess === true ? [{ type: 'sendBye' }] : [];
     return finish(state, { kind: 'succeeded', code: frag.code, reason: frag.reason }, true, [ok], bye);
@@ -249,7 +258,8 @@ function onDialogEnded(state: TransferorState, by: 'local' | 'remote'): Result {
     case 'accepted':
     case 'trying':
     case 'ringing':
-      // RFC 3515 section 2.4.4 / RFC 6665 section 4.4.1: the implicit subscription shares the
+      // https://www.rfc-editor.org/rfc/rfc3515#section-2.4.4 /
+      // https://www.rfc-editor.org/rfc/rfc6665#section-4.4.1: the implicit subscription shares the
       // dialog; once the dialog is gone the transfer can no longer be observed.
       return cancel(state, by, []);
     case 'ended':
@@ -259,7 +269,10 @@ function onDialogEnded(state: TransferorState, by: 'local' | 'remote'): Result {
   }
 }
 
-/** RFC 3515 section 2.4.6: `id` is the REFER's CSeq; it may be absent only for the dialog's first REFER. */
+/**
+ * https://www.rfc-editor.org/rfc/rfc3515#section-2.4.6: `id` is the REFER's CSeq; it may be absent
+ * only for the dialog's first REFER.
+ */
 function matches(run: TransferorRun, eventId: number | undefined): boolean {
   if (eventId === undefined) return run.attempt.firstInDialog;
   return eventId === run.attempt.cseq;
@@ -359,7 +372,11 @@ function progress(
   };
 }
 
-/** `Refer-To` value: always name-addr (angle brackets), RFC 3515 section 2.1 / RFC 3261 section 20. */
+/**
+ * `Refer-To` value: always name-addr (angle brackets),
+ * https://www.rfc-editor.org/rfc/rfc3515#section-2.1 /
+ * https://www.rfc-editor.org/rfc/rfc3261#section-20.10.
+ */
 function formatReferTo(target: TransferTarget): string {
   const uri = `<${target.uri}>`;
   if (target.displayName === undefined) return uri;

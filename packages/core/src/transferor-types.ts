@@ -46,22 +46,23 @@ export interface TransferorRun {
  * State of the transferor: the endpoint (AI agent, PBX) that sends REFER on an established dialog.
  *
  * ```text
- *              transfer                 2xx to REFER (RFC 3515 2.4.2)
- *   idle ----------------> referring -------------------------------> accepted
- *    ^  \                  |  |   |  \ NOTIFY 1xx before the 2xx        |
- *    |   \                 |  |   |   \ (RFC 6665 4.1.2.4)              | NOTIFY 100
- *    |    \                |  |   |    v                                v
- *    |     \               |  |   |   trying <--------------------- (1xx) ---> ringing
- *    |      \              |  |   |    |  NOTIFY 180/183 -------------------->   |
- *    |       \             |  |   |    |                                         |
- *    |        \  non-2xx (rejected) / 2xx + Refer-Sub:false (unverified, RFC 4488)
- *    |         \           v  v   v    v  NOTIFY 2xx / 3xx-6xx / timer           v
- *    |          \------> done (outcome) <-----------------------------------------
- *    |                    |   ^  (hunt list: failed / rejected / timedOut -> next
- *    |   transfer again   |   |   target: back to referring)
- *    +--------------------+   |
- *                             |
- *   any state --- dialogEnded / hangUp (allowed) ---> ended (in flight: outcome cancelled)
+ *            transfer               2xx              NOTIFY 100           NOTIFY 180/183
+ *   idle ---------------> referring ------> accepted ------------> trying ---------------> ringing
+ *    |                     |    |    (RFC 3515 2.4.2)                  ^                      ^
+ *    |                     |    +--- NOTIFY 1xx before the 2xx (RFC 6665 4.1.2.4) ------------+
+ *    |                     |
+ *    |                     |  non-2xx final: rejected(code)     in accepted / trying / ringing:
+ *    |                     |  2xx + Refer-Sub: false:             NOTIFY 2xx: succeeded
+ *    |                     |    unverified (RFC 4488)             NOTIFY 3xx-6xx: failed(code)
+ *    |                     v                                      terminated, no final: unverified
+ *    |               done (outcome) <----------------------       timer: timedOut
+ *    |                 |
+ *    |                 |  hunt list: failed / rejected (not 481) / timedOut with targets left
+ *    |                 |  -> the next target is referred at once (back to referring)
+ *    |                 |  transfer again -> referring
+ *    v                 v
+ *   ended <-- dialogEnded (any state); hangUp from idle / done, or in flight with allowEarlyHangup
+ *             (a transfer in flight then ends cancelled)
  * ```
  *
  * At most one transfer is in flight per dialog. NOTIFYs are correlated by `Event: refer;id=<CSeq>`

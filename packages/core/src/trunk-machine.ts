@@ -12,7 +12,9 @@ import type {
 type Result = TransitionResult<TrunkTransferState, TrunkTransferEffect>;
 type Pending = Extract<TrunkTransferState, { kind: 'calling' | 'ringing' }>;
 
-/** Reason recorded when the transferor's BYE drops the caller (Plivo's "202 but caller dropped"). */
+/**
+ * Reason recorded when the transferor's BYE drops the caller (Plivo's "202 but caller dropped").
+ */
 export const TRANSFEROR_HUNG_UP_EARLY_REASON = 'transferor hung up before the transfer completed';
 
 /**
@@ -46,8 +48,9 @@ function step(state: TrunkTransferState, event: TrunkTransferEvent): Result {
       return onRefer(state, event.cseq, event.verdict);
     case 'targetRinging':
       if (state.kind !== 'calling' || state.transfer.referCseq !== event.referCseq) return same(state);
-      // RFC 3515 section 2.4.5: each provisional of the referenced request is reported in a
-      // sipfrag NOTIFY; the caller hears ring-back meanwhile (Plivo's guide, step 5).
+      // https://www.rfc-editor.org/rfc/rfc3515#section-2.4.5: each provisional of the referenced
+      // request is reported in a sipfrag NOTIFY; the caller hears ring-back meanwhile (Plivo's
+      // guide, step 5).
       return {
         state: { kind: 'ringing', transfers: state.transfers, transfer: state.transfer },
         effects: [
@@ -59,8 +62,8 @@ function step(state: TrunkTransferState, event: TrunkTransferEvent): Result {
       return onTargetAnswered(state, event.referCseq);
     case 'targetFailed':
       if (!isPending(state, event.referCseq)) return same(state);
-      // RFC 3515 section 2.4.7: the final NOTIFY carries the failure and terminates the
-      // subscription; the caller stays on the transferor's leg (Plivo's guide).
+      // https://www.rfc-editor.org/rfc/rfc3515#section-2.4.7: the final NOTIFY carries the failure
+      // and terminates the subscription; the caller stays on the transferor's leg (Plivo's guide).
       return {
         state: { kind: 'connected', transfers: state.transfers },
         effects: [
@@ -79,8 +82,9 @@ function step(state: TrunkTransferState, event: TrunkTransferEvent): Result {
     case 'callerBye':
       return onCallerBye(state);
     case 'notifyFailed':
-      // RFC 6665 section 4.2.2 would end the subscription; Plivo keeps sending NOTIFYs and the
-      // final BYE to the advertised Contact regardless, so the transfer goes on and is recorded.
+      // https://www.rfc-editor.org/rfc/rfc6665#section-4.2.2 would end the subscription; Plivo
+      // keeps sending NOTIFYs and the final BYE to the advertised Contact regardless, so the
+      // transfer goes on and is recorded.
       return {
         state,
         effects: [
@@ -107,16 +111,19 @@ function onRefer(state: TrunkTransferState, cseq: number, verdict: TrunkReferVer
   switch (state.kind) {
     case 'transferred':
     case 'ended':
-      // RFC 3261 section 12.2.2: a request that matches no (live) dialog gets 481.
+      // https://www.rfc-editor.org/rfc/rfc3261#section-12.2.2: a request that matches no (live)
+      // dialog gets 481.
       return refuseRefer(state, cseq, 481, 'Call/Transaction Does Not Exist');
     case 'calling':
     case 'ringing':
-      // RFC 3261 section 14.2 (by analogy): one transfer at a time on a call; 491 Request Pending.
+      // https://www.rfc-editor.org/rfc/rfc3261#section-14.2 (by analogy): one transfer at a time on
+      // a call; 491 Request Pending.
       return refuseRefer(state, cseq, 491, 'Request Pending');
     case 'connected': {
       if (!verdict.ok) return refuseRefer(state, cseq, verdict.status, verdict.reason);
       const transfer: TrunkTransferContext = { referCseq: cseq, target: verdict.target };
-      // RFC 3515 section 2.4.2 / 2.4.5: 202 Accepted, then an immediate NOTIFY 100 Trying.
+      // https://www.rfc-editor.org/rfc/rfc3515#section-2.4.2 / 2.4.5: 202 Accepted, then an
+      // immediate NOTIFY 100 Trying.
       return {
         state: { kind: 'calling', transfers: state.transfers + 1, transfer },
         effects: [
@@ -174,7 +181,8 @@ function onTransferorBye(state: TrunkTransferState): Result {
       };
     case 'transferred':
     case 'ended':
-      // After NOTIFY 200 the transferor may hang up (its BYE may cross ours): caller and target stay.
+      // After NOTIFY 200 the transferor may hang up (its BYE may cross ours): caller and target
+      // stay.
       return same(state);
     default:
       return invalid(state, 'transferorBye', state);
@@ -191,7 +199,7 @@ function onCallerBye(state: TrunkTransferState): Result {
     case 'calling':
     case 'ringing':
       // The transfer cannot complete: cancel the target, report 487 in the final NOTIFY
-      // (RFC 3515 section 2.4.7) and end the transferor's leg.
+      // (https://www.rfc-editor.org/rfc/rfc3515#section-2.4.7) and end the transferor's leg.
       return {
         state: { kind: 'ended', transfers: state.transfers },
         effects: [

@@ -22,21 +22,25 @@ export interface TrunkTransferContext {
  * `calling` and `ringing`.
  *
  * ```text
- *               REFER ok: 202, NOTIFY 100, place target leg      target 180/183:
- *  connected ----------------------------------------------> calling ---------------> ringing
- *   ^  |  ^  REFER bad: 400/403 (stay)                       |   |  NOTIFY 180,       |  |
- *   |  |  |                                                   |   |  ring-back         |  |
- *   |  |  +---- target failed: NOTIFY <status> terminated ----+---|--------------------+  |
- *   |  |        (caller stays; a new REFER is allowed)            |                       |
- *   |  |                                  target 200: bridge, NOTIFY 200 terminated, BYE  |
- *   |  |                                  to transferor   v-------------------------------+
- *   |  |                                              transferred
- *   |  |  transferor BYE / caller BYE                     |  caller or target hangs up
- *   |  +------------------------------> ended <-----------+
- *   |                                    ^  (calling/ringing + transferor BYE: caller dropped,
- *   +-- REFER while calling/ringing: 491 |   target leg cancelled, recorded)
- *                                        |
- *                REFER in ended/transferred: 481
+ *              REFER ok: 202, NOTIFY 100 (active),        target 180/183: NOTIFY 180
+ *              place the target leg                       (active), ring-back to the caller
+ *   connected -----------------------------------> calling -----------------------------> ringing
+ *    |   ^                                          |   |                                  |   |
+ *    |   +--- target 4xx-6xx: NOTIFY <status> ------+---|----------------------------------+   |
+ *    |        (terminated); the caller stays            |                                      |
+ *    |                                                  | target 200: bridge, NOTIFY 200       |
+ *    |   REFER not ok: 400/403, stays connected         | (terminated), BYE to the transferor  |
+ *    |                                                  v                                      |
+ *    |                                             transferred <-------------------------------+
+ *    |                                                  |             (target 200 while ringing)
+ *    |  transferor BYE: hang up the caller              |  caller BYE: hang up the target
+ *    |  caller BYE: hang up the transferor              |
+ *    v                                                  v
+ *   ended <---------------------------------------------+
+ *     ^   calling / ringing + transferor BYE: caller dropped, target leg cancelled, recorded
+ *     +-- calling / ringing + caller BYE: target leg cancelled, NOTIFY 487, BYE to transferor
+ *
+ *   A REFER while calling / ringing gets 491; in transferred / ended, 481.
  * ```
  */
 export type TrunkTransferState =
