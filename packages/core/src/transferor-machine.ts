@@ -131,9 +131,10 @@ function onTransfer(state: TransferorState, options: TransferOptions): Result {
 }
 
 function onReferSent(state: TransferorState, cseq: number): Result {
-  if (state.kind === 'referring' && state.run.attempt.cseq === undefined) {
+  // Normally reported at once; a late report (after the response) is still taken.
+  if (isInFlight(state) && state.run.attempt.cseq === undefined) {
     const run: TransferorRun = { ...state.run, attempt: { ...state.run.attempt, cseq } };
-    return { state: { kind: 'referring', run }, effects: [] };
+    return { state: { ...state, run }, effects: [] };
   }
   return refuse(
     state,

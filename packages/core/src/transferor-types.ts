@@ -93,7 +93,11 @@ export type TransferorStateKind = TransferorState['kind'];
 export type TransferorEvent =
   /** Start a transfer (hunt list in `options.targets`). */
   | { readonly type: 'transfer'; readonly options: TransferOptions }
-  /** The adapter sent the REFER asked for by `sendRefer`; `cseq` is its CSeq number. */
+  /**
+   * The adapter sent the REFER asked for by `sendRefer`; `cseq` is its CSeq number. Report it as
+   * soon as the REFER is sent: until then only NOTIFYs without `id` (allowed for the dialog's first
+   * REFER) can be matched, others are answered 481.
+   */
   | { readonly type: 'referSent'; readonly cseq: number }
   /**
    * A response to the REFER (provisional or final). `referSub` is the parsed `Refer-Sub` header
