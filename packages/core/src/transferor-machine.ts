@@ -1,13 +1,7 @@
 import { DEFAULT_NOTIFY_TIMEOUT_MS } from './transfer-options.js';
 import type { TransferOptions, TransferTarget } from './transfer-options.js';
 import type { TransferAttempt, TransferOutcome } from './transfer-outcome.js';
-import {
-  TRANSITION_ERROR_CODES,
-  errorEffect,
-  guardTransition,
-  invalidInput,
-  kindOf,
-} from './transition-error.js';
+import { TRANSITION_ERROR_CODES, errorEffect, runStep, invalidInput, kindOf } from './transition-error.js';
 import type { TransitionErrorCode, TransitionResult } from './transition-error.js';
 import { TRANSFEROR_TRANSITIONS } from './transferor-types.js';
 import type {
@@ -64,7 +58,7 @@ export function canHangUp(state: TransferorState): boolean {
  * ```
  */
 export function transferorTransition(state: TransferorState, event: TransferorEvent): Result {
-  return guardTransition(TRANSFEROR_TRANSITIONS, state, event.type, step(state, event), errorEffect);
+  return runStep(TRANSFEROR_TRANSITIONS, state, event, step, errorEffect);
 }
 
 function step(state: TransferorState, event: TransferorEvent): Result {
@@ -102,6 +96,16 @@ function onTransfer(state: TransferorState, options: TransferOptions): Result {
           TRANSITION_ERROR_CODES.NO_TARGETS,
           'referring',
           'options.targets is empty: give at least one target',
+        );
+      }
+      // Untyped callers: every target must carry a URI, or the REFER would point nowhere.
+      if (!Array.isArray(options.targets) || !options.targets.every(hasUri)) {
+        return refuse(
+          state,
+          'transfer',
+          TRANSITION_ERROR_CODES.INVALID_INPUT,
+          'referring',
+          'options.targets must be an array of { uri: string }',
         );
       }
       return beginAttempt(options, 0, [], state.refersSent, []);
@@ -382,6 +386,10 @@ function formatReferTo(target: TransferTarget): string {
   const uri = `<${target.uri}>`;
   if (target.displayName === undefined) return uri;
   return `"${target.displayName.replace(/["\\]/g, (c) => `\\${c}`)}" ${uri}`;
+}
+
+function hasUri(target: TransferTarget): boolean {
+  return typeof (target as Partial<TransferTarget> | null)?.uri === 'string' && target.uri.length > 0;
 }
 
 function isInFlight(state: TransferorState): state is InFlight {

@@ -119,3 +119,37 @@ export function errorEffect(error: TransitionError): {
 } {
   return { type: 'error', error };
 }
+
+/**
+ * Runs one step of a machine: computes the move with `step`, turns anything it throws on
+ * malformed input from an untyped caller into an `INVALID_INPUT` error effect, then checks the
+ * move against `table` (see {@link guardTransition}).
+ *
+ * @internal
+ */
+export function runStep<K extends string, S extends { readonly kind: K }, E, F>(
+  table: Readonly<Record<K, readonly K[]>>,
+  state: S,
+  event: E,
+  step: (state: S, event: E) => TransitionResult<S, F>,
+  toEffect: (error: TransitionError) => F,
+): TransitionResult<S, F> {
+  const eventType = kindOf(event, 'type');
+  let result: TransitionResult<S, F>;
+  try {
+    result = step(state, event);
+  } catch (cause) {
+    return {
+      state,
+      effects: [
+        toEffect({
+          code: TRANSITION_ERROR_CODES.INVALID_INPUT,
+          from: kindOf(state, 'kind'),
+          event: eventType,
+          message: `malformed state or event: ${String(cause)}`,
+        }),
+      ],
+    };
+  }
+  return guardTransition(table, state, eventType, result, toEffect);
+}

@@ -1,4 +1,4 @@
-import { errorEffect, guardTransition, invalidInput, kindOf } from './transition-error.js';
+import { errorEffect, invalidInput, kindOf, runStep } from './transition-error.js';
 import type { TransitionResult } from './transition-error.js';
 import { TRUNK_RECORD_CODES, TRUNK_TRANSFER_TRANSITIONS } from './trunk-types.js';
 import type {
@@ -39,7 +39,7 @@ export function initialTrunkTransferState(transfers = 0): TrunkTransferState {
  * ```
  */
 export function trunkTransferTransition(state: TrunkTransferState, event: TrunkTransferEvent): Result {
-  return guardTransition(TRUNK_TRANSFER_TRANSITIONS, state, event.type, step(state, event), errorEffect);
+  return runStep(TRUNK_TRANSFER_TRANSITIONS, state, event, step, errorEffect);
 }
 
 function step(state: TrunkTransferState, event: TrunkTransferEvent): Result {

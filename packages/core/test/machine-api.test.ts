@@ -11,6 +11,7 @@ import {
   initialTransferorState,
   initialTrunkTransferState,
   transferorTransition,
+  trunkTransferTransition,
 } from '../src/index.js';
 import type { TransferorState, TrunkTransferStateKind } from '../src/index.js';
 import { guardTransition, invalidInput, kindOf } from '../src/transition-error.js';
@@ -78,6 +79,17 @@ describe('transition tables', () => {
       (error) => error.code,
     );
     expect(result).toEqual({ state: from, effects: ['INVALID_TRANSITION'] });
+  });
+
+  it('never throws, even on null state or event', () => {
+    expect(transferorTransition(null as never, { type: 'hangUp' })).toMatchObject({
+      state: null,
+      effects: [{ type: 'error', error: { code: 'INVALID_INPUT', from: 'undefined', event: 'hangUp' } }],
+    });
+    expect(trunkTransferTransition(initialTrunkTransferState(), null as never)).toMatchObject({
+      state: { kind: 'connected' },
+      effects: [{ type: 'error', error: { code: 'INVALID_INPUT', from: 'connected', event: 'undefined' } }],
+    });
   });
 
   it('describes garbage input without throwing', () => {
