@@ -45,6 +45,10 @@ export interface TransferOptions {
   /**
    * Hunt list, tried in order: the next target is referred when the previous one ends `failed`,
    * `rejected` (except 481, the dialog is gone) or `timedOut`. Must not be empty.
+   *
+   * After a timeout the trunk may still be working on the previous target: NOTIFYs for it are then
+   * answered 481 (which ends that subscription, RFC 6665 section 4.2.2) and a trunk that allows one
+   * transfer at a time may answer the next REFER 491.
    */
   readonly targets: readonly TransferTarget[];
   /**
