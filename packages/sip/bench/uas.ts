@@ -69,7 +69,13 @@ async function npmSipUas(): Promise<Uas> {
     }
   });
   await new Promise((r) => setTimeout(r, 100));
-  return { port, stop: async () => ua.destroy() };
+  return {
+    port,
+    stop: () => {
+      ua.destroy();
+      return Promise.resolve();
+    },
+  };
 }
 
 async function sippUas(): Promise<Uas> {
