@@ -57,7 +57,10 @@ export function canHangUp(state: TransferorState): boolean {
  * state = r.state; // { kind: 'referring', ... }; r.effects: sendRefer, startTimer
  * ```
  */
-export function transferorTransition(state: TransferorState, event: TransferorEvent): Result {
+export function transferorTransition(
+  state: TransferorState,
+  event: TransferorEvent,
+): TransitionResult<TransferorState, TransferorEffect> {
   return runStep(TRANSFEROR_TRANSITIONS, state, event, step, errorEffect);
 }
 

@@ -38,7 +38,10 @@ export function initialTrunkTransferState(transfers = 0): TrunkTransferState {
  * // r.effects: respondRefer 202, sendNotify 100 (active), placeLeg
  * ```
  */
-export function trunkTransferTransition(state: TrunkTransferState, event: TrunkTransferEvent): Result {
+export function trunkTransferTransition(
+  state: TrunkTransferState,
+  event: TrunkTransferEvent,
+): TransitionResult<TrunkTransferState, TrunkTransferEffect> {
   return runStep(TRUNK_TRANSFER_TRANSITIONS, state, event, step, errorEffect);
 }
 
