@@ -29,12 +29,12 @@ export interface TransferTarget {
    */
   readonly uri: string;
   /** Optional display name placed before the bracketed URI in `Refer-To`. */
-  readonly displayName?: string;
+  readonly displayName?: string | undefined;
   /**
    * Time budget for this target in milliseconds, from sending the REFER to the final NOTIFY.
    * Defaults to {@link TransferOptions.notifyTimeoutMs}.
    */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
 }
 
 /**
@@ -55,18 +55,18 @@ export interface TransferOptions {
    * Default per-target time budget in milliseconds (REFER sent -> final NOTIFY).
    * Default {@link DEFAULT_NOTIFY_TIMEOUT_MS} (32 000 = 64 x T1).
    */
-  readonly notifyTimeoutMs?: number;
+  readonly notifyTimeoutMs?: number | undefined;
   /**
    * Allow hanging up while the transfer is in flight (before a 2xx NOTIFY). Off by default:
    * on a Plivo trunk an early BYE drops the caller before the transfer completes.
    */
-  readonly allowEarlyHangup?: boolean;
+  readonly allowEarlyHangup?: boolean | undefined;
   /**
    * Send BYE as soon as a 2xx NOTIFY arrives instead of waiting for the trunk's BYE. Default off.
    */
-  readonly hangUpOnSuccess?: boolean;
+  readonly hangUpOnSuccess?: boolean | undefined;
   /** `Referred-By` value (RFC 3892), e.g. `<sip:agent@pbx.example.com>`. Omitted when absent. */
-  readonly referredBy?: string;
+  readonly referredBy?: string | undefined;
   /** Extra headers to put on every REFER (name -> value), e.g. `{ 'X-Reason': 'escalation' }`. */
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
 }

@@ -106,8 +106,8 @@ export type TransferorEvent =
   | {
       readonly type: 'referResponse';
       readonly status: number;
-      readonly reason?: string;
-      readonly referSub?: boolean;
+      readonly reason?: string | undefined;
+      readonly referSub?: boolean | undefined;
     }
   /**
    * A NOTIFY in the dialog. `eventId` is the `id` parameter of `Event: refer` (undefined when
