@@ -175,7 +175,8 @@ function synthResponse(request: StackRequest, status: number): StackResponse {
 
 interface ServerRecord {
   readonly key: string;
-  readonly tx: InviteServerTransaction<StackResponse> | NonInviteServerTransaction<StackResponse>;
+  /** Server transactions carry serialized responses: retransmissions resend the same bytes. */
+  readonly tx: InviteServerTransaction<Buffer> | NonInviteServerTransaction<Buffer>;
   readonly incoming: IncomingRequestImpl | undefined;
 }
 
@@ -981,7 +982,11 @@ class SipStackImpl implements SipStack, DialogHost {
     if (existing !== undefined) {
       // https://www.rfc-editor.org/rfc/rfc3261#section-17.2.3 : retransmission or ACK for a non-2xx.
       if (method === 'ACK') {
-        if (existing.tx instanceof InviteServerTransaction) existing.tx.receiveAck();
+        if (existing.tx instanceof InviteServerTransaction) {
+          existing.tx.receiveAck();
+          // https://www.rfc-editor.org/rfc/rfc6026#section-7.1 : an ACK in Accepted is the TU's (the dialog's).
+          if (existing.tx.state === 'accepted') this.#onAck(req, cseq.seq);
+        }
       } else {
         existing.tx.receiveRequest();
       }
@@ -1014,7 +1019,10 @@ class SipStackImpl implements SipStack, DialogHost {
     }
     if (method === 'INVITE') {
       // https://www.rfc-editor.org/rfc/rfc3261#section-8.2.6.1 : 100 Trying at once (no to-tag).
-      record.tx.respond(100, this.#buildResponse(incoming, 100, undefined, undefined, false));
+      record.tx.respond(
+        100,
+        serializeStackMessage(this.#buildResponse(incoming, 100, undefined, undefined, false)),
+      );
     }
     if (!this.#events.emit('request', incoming)) {
       if (method === 'OPTIONS') incoming.respond(200, undefined, { headers: { Allow: ALLOW } });
@@ -1033,12 +1041,13 @@ class SipStackImpl implements SipStack, DialogHost {
     const ctx = { clock: this.clock, timers: this.timers, reliable: transport.reliable };
     const target = this.#responseTarget(transport, via, source);
     const self: { tx?: ServerRecord['tx'] } = {};
+    const method = req.method;
     const user = {
-      sendResponse: (res: StackResponse) => {
-        this.#sendBytes(transport, serializeStackMessage(res), target, (err) => self.tx?.transportError(err));
+      sendResponse: (data: Buffer) => {
+        this.#sendBytes(transport, data, target, (err) => self.tx?.transportError(err));
       },
       onError: (error: TransactionError) => {
-        this.logger.debug({ code: error.code, method: req.method }, 'server transaction ended with an error');
+        this.logger.debug({ code: error.code, method }, 'server transaction ended with an error');
       },
       onTerminated: () => {
         if (self.tx !== undefined && this.#servers.get(key)?.tx === self.tx) {
@@ -1048,11 +1057,12 @@ class SipStackImpl implements SipStack, DialogHost {
       },
     };
     const tx =
-      req.method === 'INVITE'
-        ? new InviteServerTransaction<StackResponse>(ctx, user)
-        : new NonInviteServerTransaction<StackResponse>(ctx, user);
+      method === 'INVITE'
+        ? new InviteServerTransaction<Buffer>(ctx, user)
+        : new NonInviteServerTransaction<Buffer>(ctx, user);
     self.tx = tx;
-    const record: ServerRecord = { key, tx, incoming };
+    // Only an INVITE needs its request handle later (CANCEL, RFC 3261 9.2); others let it be collected.
+    const record: ServerRecord = { key, tx, incoming: method === 'INVITE' ? incoming : undefined };
     this.#servers.set(key, record);
     this.stats.activeTransactions++;
     incoming.isFinal = () => tx.finalSent || tx.state === 'terminated';
@@ -1121,7 +1131,7 @@ class SipStackImpl implements SipStack, DialogHost {
       if (dialog.state === 'early') dialog.confirm();
       const seq = parseCSeq(getHeader(req, 'cseq'))?.seq ?? 0;
       const data = serializeStackMessage(res);
-      record.tx.respond(status, res);
+      record.tx.respond(status, data);
       // https://www.rfc-editor.org/rfc/rfc3261#section-13.3.1.4 : the UAS core retransmits the 2xx until ACK.
       dialog.start2xxRetransmission(seq, () => this.#sendBytes(transport, data, target));
       return dialog;
@@ -1130,7 +1140,7 @@ class SipStackImpl implements SipStack, DialogHost {
       dialog.terminate('rejected');
       dialog = undefined;
     }
-    record.tx.respond(status, res);
+    record.tx.respond(status, serializeStackMessage(res));
     return dialog;
   }
 
@@ -1221,7 +1231,10 @@ class SipStackImpl implements SipStack, DialogHost {
       if (uri !== undefined) dialog.remoteTarget = uri;
     }
     if (req.method === 'INVITE') {
-      record.tx.respond(100, this.#buildResponse(incoming, 100, undefined, undefined, false));
+      record.tx.respond(
+        100,
+        serializeStackMessage(this.#buildResponse(incoming, 100, undefined, undefined, false)),
+      );
     }
     const bye = req.method === 'BYE';
     if (dialog.hasRequestListener()) dialog.dispatchRequest(incoming);
