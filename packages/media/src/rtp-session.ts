@@ -333,6 +333,13 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   }
 
   private updatePacing(): void {
+    if (!this.closed && (!this.remoteEndpoint || !canSend(this.dir))) {
+      // Pending DTMF cannot go out any more (hold, or the remote was cleared).
+      const err = new MediaError(MediaErrorCode.SEND_DISABLED, `sending stopped (direction ${this.dir})`);
+      if (this.activeDtmf) this.activeDtmf.reject(err);
+      this.activeDtmf = undefined;
+      for (const pending of this.dtmfQueue.splice(0)) pending.reject(err);
+    }
     if (this.wantsPacing()) {
       if (!this.pacing) {
         this.pacing = true;

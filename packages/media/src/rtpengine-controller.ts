@@ -7,7 +7,7 @@ export type NgCommand = 'offer' | 'answer' | 'delete' | 'query' | 'list' | 'ping
 
 /** Options for {@link createRtpEngineController}. */
 export interface RtpEngineControllerOptions {
-  /** rtpengine's ng address (default `127.0.0.1`). */
+  /** rtpengine's ng address (default `127.0.0.1`; IPv4 only). */
   readonly host?: string;
   /** rtpengine's ng port. */
   readonly port: number;

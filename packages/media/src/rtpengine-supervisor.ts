@@ -62,18 +62,31 @@ export interface RtpEngineSupervisorEvents {
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
+function killAll(): void {
+  for (const child of running) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * rtpengine runs with `--foreground` but is not tied to our lifetime by the kernel: kill it when
+ * Node exits, and on SIGINT/SIGTERM (re-raising the signal when nobody else handles it, so the
+ * default behaviour, exiting, is kept).
+ */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const child of running) {
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  });
+  process.once('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      killAll();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
 }
 
 /** Finds a free UDP port on `host` by binding port 0 (closed again before returning). */

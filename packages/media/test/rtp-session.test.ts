@@ -94,6 +94,10 @@ describe('RtpSession on loopback', () => {
     // 5 updates + 2 extra end packets, then 3 + 2.
     expect(a.stats.sent.telephoneEventPackets).toBe(12);
     await expect(a.sendDtmf('x')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    // Hold while a digit is queued: it fails instead of hanging.
+    const pending = a.sendDtmf('7', { durationMs: 200 });
+    a.setDirection('recvonly');
+    await expect(pending).rejects.toMatchObject({ code: 'SEND_DISABLED' });
   });
 
   it('honours hold directions', async () => {

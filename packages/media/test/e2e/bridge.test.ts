@@ -55,7 +55,12 @@ describe.skipIf(!rtpengineInstalled)(
       );
       a.session.play(undefined);
       b.session.play(undefined);
-      await sleep(300);
+      await waitFor(
+        () =>
+          b.session.stats.received.packets === a.session.stats.sent.packets &&
+          a.session.stats.received.packets === b.session.stats.sent.packets,
+        'every packet delivered',
+      );
 
       expect(b.detector.dominantTone()).toBe(1000);
       expect(a.detector.dominantTone()).toBe(440);
@@ -82,6 +87,7 @@ describe.skipIf(!rtpengineInstalled)(
       expect(a.session.stats.received.lost).toBe(0);
 
       // rtpengine counts packets received from each party.
+      await sleep(50);
       const q = await ctl.query({ callId: 'bridge-1' });
       expect(q.tags['tag-a']?.packets).toBe(a.session.stats.sent.packets);
       expect(q.tags['tag-b']?.packets).toBe(b.session.stats.sent.packets);

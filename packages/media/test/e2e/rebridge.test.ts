@@ -74,7 +74,7 @@ describe.skipIf(!rtpengineInstalled)(
       });
       // Re-INVITE A with its new SDP: its rtpengine port changes.
       connect(a, result.customerSdp);
-      await sleep(60); // packets already in flight
+      await sleep(200); // packets already in flight
       const switched = a.detector.now();
       const bReceivedAt = b.session.stats.received.packets;
 
