@@ -10,7 +10,6 @@ export default mergeConfig(
     test: {
       coverage: {
         provider: 'v8',
-        enabled: true,
         include: ['src/**/*.ts'],
         exclude: ['src/**/*.test.ts'],
         reporter: ['text-summary'],
