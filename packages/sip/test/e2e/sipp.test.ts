@@ -3,7 +3,14 @@ import { createSipStack } from '../../src/index.js';
 import type { Dialog, SipStack } from '../../src/index.js';
 import { dropFirst, startLossyRelay } from '../helpers/lossy-relay.js';
 import type { RelayDirection } from '../helpers/lossy-relay.js';
-import { freePort, scenario, sippAvailable, startSipp, waitForUdpBound } from '../helpers/sipp.js';
+import {
+  freePort,
+  scenario,
+  sippAvailable,
+  startSipp,
+  waitForTcpListening,
+  waitForUdpBound,
+} from '../helpers/sipp.js';
 import type { SippProcess } from '../helpers/sipp.js';
 
 const available = sippAvailable();
@@ -135,22 +142,48 @@ describe.skipIf(!available)('SIPp as UAC against the engine as UAS', () => {
 });
 
 describe.skipIf(!available)('the engine as UAC against SIPp as UAS', () => {
-  it('INVITE / ACK / BYE', async () => {
+  for (const transport of ['udp', 'tcp'] as const) {
+    it(`INVITE / ACK / BYE over ${transport}`, async () => {
+      const stack = await engine(transport);
+      const port = await freePort();
+      const p = sipp({
+        scenarioFile: scenario('uas-invite-bye.xml'),
+        port,
+        transport: transport === 'udp' ? 'u1' : 't1',
+      });
+      if (transport === 'udp') await waitForUdpBound(port);
+      else await waitForTcpListening(port);
+      const call = stack.sendRequest(
+        {
+          method: 'INVITE',
+          uri: `sip:sipp@127.0.0.1:${port}`,
+          headers: { 'Content-Type': 'application/sdp' },
+          body: SDP,
+        },
+        { destination: { transport, host: '127.0.0.1', port } },
+      );
+      expect((await call.response).status).toBe(200);
+      expect((await call.dialog!.request('BYE').response).status).toBe(200);
+      await expectPass(p);
+    });
+  }
+
+  it('re-INVITE in the dialog', async () => {
     const stack = await engine();
     const port = await freePort();
-    const p = sipp({ scenarioFile: scenario('uas-invite-bye.xml'), port });
+    const p = sipp({ scenarioFile: scenario('uas-reinvite.xml'), port });
     await waitForUdpBound(port);
     const call = stack.sendRequest(
-      {
-        method: 'INVITE',
-        uri: `sip:sipp@127.0.0.1:${port}`,
-        headers: { 'Content-Type': 'application/sdp' },
-        body: SDP,
-      },
+      { method: 'INVITE', uri: `sip:sipp@127.0.0.1:${port}` },
       { destination: { transport: 'udp', host: '127.0.0.1', port } },
     );
     expect((await call.response).status).toBe(200);
-    expect((await call.dialog!.request('BYE').response).status).toBe(200);
+    const dialog = call.dialog!;
+    const reinvite = dialog.request('INVITE', { headers: { 'Content-Type': 'application/sdp' }, body: SDP });
+    expect((await reinvite.response).status).toBe(200);
+    expect(reinvite.dialog).toBe(dialog);
+    expect(dialog.localSeq).toBe(2);
+    expect((await dialog.request('BYE').response).status).toBe(200);
     await expectPass(p);
   });
 

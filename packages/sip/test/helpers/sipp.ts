@@ -121,3 +121,21 @@ export async function waitForUdpBound(port: number, timeoutMs = 10_000): Promise
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Resolves once something (SIPp) accepts TCP connections on 127.0.0.1:`port`. */
+export async function waitForTcpListening(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const c = net.connect(port, '127.0.0.1');
+      c.once('connect', () => {
+        c.destroy();
+        resolve(true);
+      });
+      c.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on TCP port ${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
