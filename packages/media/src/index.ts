@@ -10,6 +10,7 @@ export {
   buildOffer,
   answerOffer,
   answerDirection,
+  reverseDirection,
   parseRemoteMedia,
 } from './sdp.js';
 export type { MediaDirection, OfferOptions, AnswerOptions, Answer, RemoteMedia } from './sdp.js';

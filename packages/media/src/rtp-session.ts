@@ -9,7 +9,16 @@ import { G711, decodeG711, encodeG711, g711ForPayloadType, type G711Codec } from
 import { silentLogger, type Logger } from './logger.js';
 import { parseRtp, serializeRtp, type RtpPacket } from './rtp-packet.js';
 import { SourceTracker, type SourceStats } from './rtp-stats.js';
-import type { MediaDirection } from './sdp.js';
+import type { MediaResult } from './errors.js';
+import {
+  answerDirection,
+  answerOffer,
+  buildOffer,
+  parseRemoteMedia,
+  type Answer,
+  type MediaDirection,
+  type RemoteMedia,
+} from './sdp.js';
 import {
   DTMF_EVENTS,
   dtmfEventCode,
@@ -146,7 +155,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private remoteEndpoint: RtpEndpoint | undefined;
   private codecName: G711Codec;
   private sendPayloadType: number;
-  private readonly tePayloadType: number;
+  private tePayloadType: number;
   private dir: MediaDirection;
   /** SSRC of the packets this session sends. */
   readonly ssrc: number;
@@ -164,6 +173,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private closed = false;
   private readonly trackers = new Map<number, SourceTracker>();
   private lastSsrc: number | undefined;
+  private readonly sdpSessionId = String(randomInt(1, 2 ** 31 - 1));
+  private sdpVersion = 0;
+  private offeredDirection: MediaDirection = 'sendrecv';
   private readonly sent = { packets: 0, octets: 0, telephoneEventPackets: 0, skippedFrames: 0, errors: 0 };
   private readonly recv = { malformed: 0, discarded: 0, rejected: 0 };
 
@@ -279,6 +291,77 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       });
       this.updatePacing();
     });
+  }
+
+  /**
+   * An SDP offer for this session's local endpoint (PCMU, PCMA, telephone-event). The `o=`
+   * session id stays the same and the version grows with every call (RFC 3264 section 8), so it
+   * also serves re-INVITEs, e.g. `localOffer({ direction: 'sendonly' })` to hold the peer.
+   */
+  localOffer(
+    options: { readonly direction?: MediaDirection; readonly codecs?: readonly G711Codec[] } = {},
+  ): string {
+    this.offeredDirection = options.direction ?? 'sendrecv';
+    const local = this.local;
+    return buildOffer({
+      address: local.address,
+      port: local.port,
+      direction: this.offeredDirection,
+      telephoneEventPayloadType: this.tePayloadType,
+      sessionId: this.sdpSessionId,
+      sessionVersion: ++this.sdpVersion,
+      ...(options.codecs ? { codecs: options.codecs } : {}),
+    });
+  }
+
+  /**
+   * Applies the peer's answer to our last {@link RtpSession.localOffer}: remote endpoint, codec
+   * (the first the answer lists) and direction (RFC 3264 section 6.1: what we offered, limited
+   * by what the peer answered).
+   */
+  applyAnswer(sdp: string): MediaResult<RemoteMedia> {
+    const parsed = parseRemoteMedia(sdp);
+    if (!parsed.ok) return parsed;
+    const remote = parsed.value;
+    const first = remote.codecs[0];
+    if (!first) {
+      return {
+        ok: false,
+        error: new MediaError(MediaErrorCode.NO_COMMON_CODEC, 'the answer lists neither PCMU nor PCMA'),
+      };
+    }
+    this.setCodec(first.codec, first.payloadType);
+    this.tePayloadType = remote.telephoneEventPayloadType ?? this.tePayloadType;
+    // c=0.0.0.0 is RFC 2543 hold: nowhere to send.
+    this.remoteEndpoint = remote.nullAddress ? undefined : { address: remote.address, port: remote.port };
+    this.setDirection(answerDirection(remote.direction, this.offeredDirection));
+    return parsed;
+  }
+
+  /**
+   * Answers a peer's offer (initial or re-INVITE): negotiates codec and direction with
+   * {@link answerOffer}, then points this session at the offerer and applies the result.
+   */
+  acceptOffer(
+    sdp: string,
+    options: { readonly direction?: MediaDirection; readonly codecs?: readonly G711Codec[] } = {},
+  ): MediaResult<Answer> {
+    const local = this.local;
+    const result = answerOffer(sdp, {
+      address: local.address,
+      port: local.port,
+      sessionId: this.sdpSessionId,
+      sessionVersion: ++this.sdpVersion,
+      ...(options.direction ? { direction: options.direction } : {}),
+      ...(options.codecs ? { codecs: options.codecs } : {}),
+    });
+    if (!result.ok) return result;
+    const { codec, payloadType, direction, remote } = result.value;
+    this.setCodec(codec, payloadType);
+    this.tePayloadType = result.value.telephoneEventPayloadType ?? this.tePayloadType;
+    this.remoteEndpoint = remote.nullAddress ? undefined : { address: remote.address, port: remote.port };
+    this.setDirection(direction);
+    return result;
   }
 
   /** Current statistics. */

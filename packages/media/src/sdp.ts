@@ -285,6 +285,23 @@ export function parseRemoteMedia(sdp: string): MediaResult<RemoteMedia> {
   };
 }
 
+/** The direction as seen from the other side (sendonly and recvonly swap, RFC 3264 section 6.1). */
+export function reverseDirection(direction: MediaDirection): MediaDirection {
+  switch (direction) {
+    case 'sendonly':
+      return 'recvonly';
+    case 'recvonly':
+      return 'sendonly';
+    case 'sendrecv':
+    case 'inactive':
+      return direction;
+    default: {
+      const never: never = direction;
+      return never;
+    }
+  }
+}
+
 /**
  * The answer direction for an offered direction and the answerer's wish (RFC 3264 section 6.1):
  * sendonly is answered recvonly (or inactive), recvonly sendonly (or inactive), inactive inactive.

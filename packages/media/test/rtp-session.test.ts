@@ -236,3 +236,56 @@ describe('pacing', () => {
     a.play(undefined);
   });
 });
+
+describe('SDP negotiation on the session', () => {
+  it('offer/answer connects two sessions; a sendonly re-offer holds the answerer', async () => {
+    const a = await session();
+    const b = await session();
+    const atB = listen(b, [440, 1000]);
+    const atA = listen(a, [440, 1000]);
+    const offer = a.localOffer();
+    const answer = b.acceptOffer(offer, { codecs: ['PCMA', 'PCMU'] });
+    expect(answer.ok).toBe(true);
+    if (!answer.ok) return;
+    expect(answer.value.codec).toBe('PCMA');
+    expect(a.applyAnswer(answer.value.sdp).ok).toBe(true);
+    expect(a.codec).toBe('PCMA');
+    expect(a.remote?.port).toBe(b.local.port);
+    a.play(createToneSource({ frequencyHz: 1000 }));
+    b.play(createToneSource({ frequencyHz: 440 }));
+    await waitFor(() => atB.heard(1000) && atA.heard(440), 'both hear');
+
+    // Hold: re-offer sendonly; o= keeps its id and bumps its version.
+    const hold = a.localOffer({ direction: 'sendonly' });
+    expect(hold.split('\r\n')[1]?.split(' ')[1]).toBe(offer.split('\r\n')[1]?.split(' ')[1]);
+    expect(Number(hold.split('\r\n')[1]?.split(' ')[2])).toBe(
+      Number(offer.split('\r\n')[1]?.split(' ')[2]) + 1,
+    );
+    const held = b.acceptOffer(hold);
+    expect(held.ok && held.value.direction).toBe('recvonly');
+    expect(held.ok && a.applyAnswer(held.value.sdp).ok).toBe(true);
+    expect(a.direction).toBe('sendonly');
+    expect(b.direction).toBe('recvonly');
+    const sentByB = b.stats.sent.packets;
+    await sleep(100);
+    expect(b.stats.sent.packets).toBe(sentByB);
+  });
+
+  it('treats c=0.0.0.0 as nowhere to send', async () => {
+    const a = await session();
+    const r = a.acceptOffer(
+      'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n',
+    );
+    expect(r.ok).toBe(true);
+    expect(a.remote).toBeUndefined();
+  });
+
+  it('refuses an answer without G.711', async () => {
+    const a = await session();
+    a.localOffer();
+    const r = a.applyAnswer(
+      'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 9\r\n',
+    );
+    expect(!r.ok && r.error.code).toBe('NO_COMMON_CODEC');
+  });
+});
