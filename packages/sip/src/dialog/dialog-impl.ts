@@ -102,9 +102,9 @@ export class DialogImpl implements Dialog {
     return this.#events.listenerCount('request') > 0;
   }
 
-  /** Dispatches an in-dialog request to the application. */
-  dispatchRequest(request: IncomingRequest): void {
-    this.#events.emit('request', request);
+  /** Dispatches an in-dialog request to the application; true if a listener threw. */
+  dispatchRequest(request: IncomingRequest): boolean {
+    return this.#events.emitChecked('request', request).threw > 0;
   }
 
   /** Early -> confirmed (RFC 3261 12.1). */

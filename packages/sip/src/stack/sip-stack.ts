@@ -1024,9 +1024,13 @@ class SipStackImpl implements SipStack, DialogHost {
         serializeStackMessage(this.#buildResponse(incoming, 100, undefined, undefined, false)),
       );
     }
-    if (!this.#events.emit('request', incoming)) {
+    const outcome = this.#events.emitChecked('request', incoming);
+    if (outcome.listeners === 0) {
       if (method === 'OPTIONS') incoming.respond(200, undefined, { headers: { Allow: ALLOW } });
       else incoming.respond(405, undefined, { headers: { Allow: ALLOW } });
+    } else if (outcome.threw > 0 && !incoming.finalSent) {
+      // The application failed before answering: answer 500 rather than leave the peer retransmitting.
+      incoming.respond(500);
     }
   }
 
@@ -1237,8 +1241,9 @@ class SipStackImpl implements SipStack, DialogHost {
       );
     }
     const bye = req.method === 'BYE';
-    if (dialog.hasRequestListener()) dialog.dispatchRequest(incoming);
-    else if (bye || req.method === 'OPTIONS') incoming.respond(200);
+    if (dialog.hasRequestListener()) {
+      if (dialog.dispatchRequest(incoming) && !incoming.finalSent) incoming.respond(500);
+    } else if (bye || req.method === 'OPTIONS') incoming.respond(200);
     else incoming.respond(501);
     if (bye) {
       if (!incoming.finalSent) incoming.respond(200);

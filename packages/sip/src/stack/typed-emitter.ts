@@ -42,16 +42,23 @@ export class TypedEmitter<E extends EventMap> {
 
   /** Calls every listener of `event`; returns true if there was at least one. */
   emit<K extends keyof E>(event: K, ...args: E[K]): boolean {
+    return this.emitChecked(event, ...args).listeners > 0;
+  }
+
+  /** Like {@link TypedEmitter.emit}, also reporting how many listeners threw. */
+  emitChecked<K extends keyof E>(event: K, ...args: E[K]): { listeners: number; threw: number } {
     const set = this.#listeners.get(event);
-    if (set === undefined || set.size === 0) return false;
+    if (set === undefined || set.size === 0) return { listeners: 0, threw: 0 };
+    let threw = 0;
     for (const l of [...set]) {
       try {
         (l as unknown as (...a: E[K]) => void)(...args);
       } catch (err) {
+        threw++;
         this.#logger.error({ err, event: String(event) }, 'event listener threw');
       }
     }
-    return true;
+    return { listeners: set.size, threw };
   }
 
   /** Drops every listener. */

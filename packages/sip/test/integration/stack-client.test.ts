@@ -1,0 +1,136 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock, createSipStack } from '../../src/index.js';
+import type { Dialog, SipStack, WireMessageEvent } from '../../src/index.js';
+import { rawPeer } from '../helpers/raw-peer.js';
+
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((o) => o.close()));
+});
+
+describe('client side on the manual clock', () => {
+  it('an unanswered INVITE over UDP is retransmitted per Timer A and ends with a local 408 at Timer B', async () => {
+    const clock = new ManualClock();
+    const stack = await createSipStack({ listen: [{ transport: 'udp' }], clock });
+    const peer = await rawPeer(); // never answers
+    open.push(stack, peer);
+    const call = stack.sendRequest(
+      { method: 'INVITE', uri: `sip:x@127.0.0.1:${peer.port}` },
+      { destination: { transport: 'udp', host: '127.0.0.1', port: peer.port } },
+    );
+    for (let t = 0; t < 32_000; t += 250) {
+      clock.advance(250);
+      await new Promise((r) => setImmediate(r));
+    }
+    const res = await call.response;
+    expect(res.status).toBe(408);
+    expect(call.error?.code).toBe('TRANSACTION_TIMEOUT');
+    await peer.waitFor((all) => all.length >= 7);
+    expect(peer.received).toHaveLength(7);
+    expect(new Set(peer.received).size).toBe(1); // byte-identical retransmissions
+    expect(stack.stats.activeTransactions).toBe(0);
+  });
+
+  it('over TCP nothing is retransmitted (RFC 3261 17.1.1.2) and Timer B still ends it', async () => {
+    const clock = new ManualClock();
+    const sink = await createSipStack({ listen: [{ transport: 'tcp' }] });
+    const stack = await createSipStack({ listen: [{ transport: 'tcp' }], clock });
+    open.push(stack, sink);
+    let invites = 0;
+    sink.on('message', (e) => {
+      if (e.direction === 'in' && e.data.toString().startsWith('INVITE')) invites++;
+    });
+    sink.on('request', () => {
+      // never answers (beyond the stack's automatic 100 Trying)
+    });
+    const port = sink.addresses[0]!.port;
+    const call = stack.sendRequest(
+      { method: 'OPTIONS', uri: `sip:x@127.0.0.1:${port}` },
+      { destination: { transport: 'tcp', host: '127.0.0.1', port } },
+    );
+    const invite = stack.sendRequest(
+      { method: 'INVITE', uri: `sip:x@127.0.0.1:${port}` },
+      { destination: { transport: 'tcp', host: '127.0.0.1', port } },
+    );
+    let provisional = 0;
+    invite.on('provisional', () => provisional++);
+    while (provisional === 0) await new Promise((r) => setTimeout(r, 5));
+    clock.advance(32_000);
+    expect((await call.response).status).toBe(408);
+    expect(invites).toBe(1);
+    // The INVITE got 100 Trying, so it sits in Proceeding: Timer B no longer applies (Figure 5).
+    expect(invite.error).toBeUndefined();
+  });
+});
+
+describe('UAC dialogs and robustness', () => {
+  let uac: SipStack;
+  let uas: SipStack;
+  const setup = async () => {
+    uac = await createSipStack({ listen: [{ transport: 'udp' }] });
+    uas = await createSipStack({ listen: [{ transport: 'udp' }] });
+    open.push(uac, uas);
+    const a = uas.addresses[0]!;
+    return {
+      destination: { transport: 'udp' as const, host: a.host, port: a.port },
+      uri: `sip:b@127.0.0.1:${a.port}`,
+    };
+  };
+
+  it('a 180 with a to-tag creates an early dialog that the 200 confirms', async () => {
+    const { destination, uri } = await setup();
+    uas.on('request', (req) => {
+      req.respond(180);
+      setTimeout(() => req.respond(200), 20);
+    });
+    const call = uac.sendRequest({ method: 'INVITE', uri }, { destination });
+    const states: string[] = [];
+    const dialog = await new Promise<Dialog>((resolve) =>
+      call.on('dialog', (d) => {
+        states.push(d.state);
+        d.on('confirmed', () => states.push('confirmed'));
+        resolve(d);
+      }),
+    );
+    expect((await call.response).status).toBe(200);
+    expect(call.dialog).toBe(dialog);
+    expect(states).toEqual(['early', 'confirmed']);
+    expect(dialog.role).toBe('uac');
+    expect(dialog.localSeq).toBe(1);
+  });
+
+  it('a request listener that throws gets the request answered 500; the stack keeps working', async () => {
+    const { destination, uri } = await setup();
+    let n = 0;
+    uas.on('request', (req) => {
+      if (++n === 1) throw new Error('application bug');
+      req.respond(200);
+    });
+    expect((await uac.sendRequest({ method: 'MESSAGE', uri }, { destination }).response).status).toBe(500);
+    expect((await uac.sendRequest({ method: 'MESSAGE', uri }, { destination }).response).status).toBe(200);
+  });
+
+  it('emits a message event for every message in and out, with addresses and transport', async () => {
+    const { destination, uri } = await setup();
+    const events: WireMessageEvent[] = [];
+    uac.on('message', (e) => events.push(e));
+    await uac.sendRequest({ method: 'OPTIONS', uri }, { destination }).response;
+    expect(events.map((e) => `${e.direction} ${e.data.toString().split(' ', 1)[0]}`)).toEqual([
+      'out OPTIONS',
+      'in SIP/2.0',
+    ]);
+    expect(events[0]!.remote).toEqual({ host: destination.host, port: destination.port });
+    expect(events[0]!.local).toEqual(uac.addresses[0]);
+    expect(events[1]!.transport).toBe('udp');
+  });
+
+  it('a destination on a transport the stack does not listen on resolves 503 with TRANSPORT_ERROR', async () => {
+    const { uri } = await setup();
+    const r = uac.sendRequest(
+      { method: 'OPTIONS', uri },
+      { destination: { transport: 'tcp', host: '127.0.0.1', port: 9 } },
+    );
+    expect((await r.response).status).toBe(503);
+    expect(r.error?.code).toBe('TRANSPORT_ERROR');
+  });
+});
