@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createToneSource,
   encodeG711,
+  encodeWav,
   startRtpEngine,
   type RtpEngineController,
   type RtpEngineSupervisor,
@@ -111,6 +115,36 @@ describe.skipIf(!rtpengineInstalled)(
       expect(digits).toEqual(['1', '#', '9']);
       a.session.play(undefined);
       await ctl.delete({ callId: 'bridge-dtmf', deleteDelay: 0 });
+    });
+
+    it('plays a WAV file to one party with play media, and stops it', async () => {
+      const a = await party('pm-a');
+      const b = await party('pm-b');
+      parties.push(a, b);
+      await bridge(ctl, 'bridge-pm', a, b);
+      const dir = mkdtempSync(join(tmpdir(), 'referkit-media-'));
+      const file = join(dir, 'ringback.wav');
+      const tone = createToneSource({ frequencyHz: 1600, durationMs: 3000 });
+      const samples = new Int16Array(24000);
+      for (let i = 0; i < 150; i++) samples.set(tone.read(160)!, i * 160);
+      writeFileSync(file, encodeWav(samples));
+      try {
+        const mark = a.detector.now();
+        const played = await ctl.playMedia({ callId: 'bridge-pm', fromTag: a.tag, file });
+        expect(played.supported).toBe(true);
+        if (played.supported) expect(played.durationMs).toBe(3000);
+        await waitFor(() => a.detector.heard(1600, { since: mark, minMs: 300 }), 'A hears the file');
+        expect(b.detector.heardMs(1600)).toBe(0);
+        const stopped = await ctl.stopMedia({ callId: 'bridge-pm', fromTag: a.tag });
+        expect(stopped.supported).toBe(true);
+        await sleep(300);
+        const after = a.detector.now();
+        await sleep(500);
+        expect(a.detector.heardMs(1600, { since: after })).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+        await ctl.delete({ callId: 'bridge-pm', deleteDelay: 0 });
+      }
     });
   },
 );
