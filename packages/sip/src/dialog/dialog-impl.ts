@@ -49,6 +49,12 @@ export class DialogImpl implements Dialog {
   localSeq: number | undefined;
   remoteSeq: number | undefined;
   readonly transport: TransportProtocol;
+  /**
+   * The peer address the dialog was established with (source of the INVITE for a UAS, its
+   * destination for a UAC): the next hop when the remote target is not a literal IP address, and
+   * over TCP the connection that in-dialog requests reuse while it is open.
+   */
+  readonly flow: HostPort;
   /** Last ACK sent (UAC), replayed when its 2xx is retransmitted. */
   lastAck: SentAck | undefined;
   readonly #host: DialogHost;
@@ -68,6 +74,7 @@ export class DialogImpl implements Dialog {
       localSeq: number | undefined;
       remoteSeq: number | undefined;
       transport: TransportProtocol;
+      flow: HostPort;
     },
   ) {
     this.#host = host;
@@ -82,6 +89,7 @@ export class DialogImpl implements Dialog {
     this.localSeq = init.localSeq;
     this.remoteSeq = init.remoteSeq;
     this.transport = init.transport;
+    this.flow = init.flow;
   }
 
   /** Key in the stack's dialog table. */

@@ -716,6 +716,7 @@ class SipStackImpl implements SipStack, DialogHost {
       localSeq: cseq?.seq ?? 1,
       remoteSeq: undefined,
       transport: handle.transport.protocol,
+      flow: handle.remote,
     });
     this.#dialogs.set(d.key, d);
     this.stats.activeDialogs++;
@@ -738,9 +739,29 @@ class SipStackImpl implements SipStack, DialogHost {
     };
   }
 
+  /**
+   * The address an in-dialog request goes to: the first route or the remote target when it is a
+   * literal IP (RFC 3261 12.2.1.1, 8.1.2). Over TCP with no route set, an open connection to the
+   * dialog's flow is reused (RFC 3261 18.1.1); a non-IP target (e.g. `*.invalid` Contacts of
+   * WebSocket-style clients) falls back to the flow, as symmetric response routing does.
+   */
+  #nextHop(
+    dialog: DialogImpl,
+    next: string,
+  ): { transport: TransportProtocol; host: string; port: number } | undefined {
+    const direct = uriDestination(next, dialog.transport);
+    const flow = { transport: dialog.transport, host: dialog.flow.host, port: dialog.flow.port };
+    if (direct === undefined) return dialog.routeSet.length === 0 ? flow : undefined;
+    if (dialog.transport === 'tcp' && direct.transport === 'tcp' && dialog.routeSet.length === 0) {
+      const t = this.#pickTransport('tcp', flow.host);
+      if (t?.isConnected?.(flow) === true) return flow;
+    }
+    return direct;
+  }
+
   #sendAckFor(dialog: DialogImpl, seq: number): void {
     const { uri, routes, next } = this.#routeInDialog(dialog);
-    const dest = uriDestination(next, dialog.transport);
+    const dest = this.#nextHop(dialog, next);
     const transport = dest === undefined ? undefined : this.#pickTransport(dest.transport, dest.host);
     if (dest === undefined || transport === undefined) {
       this.logger.warn({ dialog: dialog.id, next }, 'cannot route ACK: no literal IP next hop or transport');
@@ -769,7 +790,7 @@ class SipStackImpl implements SipStack, DialogHost {
     evenIfTerminated = false,
   ): ClientTransaction {
     const { uri, routes, next } = this.#routeInDialog(dialog);
-    const dest = uriDestination(next, dialog.transport);
+    const dest = this.#nextHop(dialog, next);
     const transport = dest === undefined ? undefined : this.#pickTransport(dest.transport, dest.host);
     const refused = dialog.state === 'terminated' && !evenIfTerminated;
     const seq =
@@ -1171,6 +1192,7 @@ class SipStackImpl implements SipStack, DialogHost {
       localSeq: undefined,
       remoteSeq: parseCSeq(getHeader(req, 'cseq'))?.seq,
       transport: transport.protocol,
+      flow: incoming.remote,
     });
     this.#dialogs.set(d.key, d);
     this.stats.activeDialogs++;

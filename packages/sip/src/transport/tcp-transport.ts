@@ -127,6 +127,10 @@ export async function createTcpTransport(
         if (err) onError?.(err);
       });
     },
+    isConnected(remote) {
+      const c = connections.get(key(remote));
+      return c !== undefined && c.connected && !c.socket.destroyed;
+    },
     async close() {
       if (closed) return;
       closed = true;

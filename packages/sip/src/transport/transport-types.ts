@@ -51,6 +51,8 @@ export interface Transport {
    * never thrown; the call itself only throws if the transport is closed.
    */
   send(data: Buffer, remote: HostPort, onError?: (error: Error) => void): void;
+  /** Connection-oriented transports: true while a connection to `remote` is open. */
+  isConnected?(remote: HostPort): boolean;
   /** Closes the listening socket and every connection. Idempotent. */
   close(): Promise<void>;
 }
