@@ -1,3 +1,6 @@
+// Workspace consumers type-check this file from source: pull in the hand-written declaration.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- an ambient module declaration cannot be imported
+/// <reference path="./types/rtpengine-client.d.ts" />
 import rtpengineClient from 'rtpengine-client';
 import { MediaError, MediaErrorCode } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -213,8 +216,10 @@ export class RtpEngineController {
   private closed = false;
   private readonly pending = new Set<(err: MediaError) => void>();
 
-  /** @internal Use {@link createRtpEngineController}. */
-  constructor(client: InstanceType<typeof rtpengineClient.Client>, options: RtpEngineControllerOptions) {
+  private constructor(
+    client: InstanceType<typeof rtpengineClient.Client>,
+    options: RtpEngineControllerOptions,
+  ) {
     this.client = client;
     this.dest = { port: options.port, host: options.host ?? '127.0.0.1' };
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -482,33 +487,50 @@ export class RtpEngineController {
       this.logger.debug({ err: cause }, 'rtpengine-client close failed');
     }
   }
+
+  /**
+   * Opens the client socket and resolves once it is bound (same as {@link createRtpEngineController}).
+   *
+   * @throws {@link MediaError} `SOCKET_ERROR` when the client socket cannot bind.
+   */
+  static async connect(options: RtpEngineControllerOptions): Promise<RtpEngineController> {
+    // rtpengine-client 0.4.12 always opens a udp4 socket.
+    if ((options.host ?? '').includes(':') || (options.localAddress ?? '').includes(':')) {
+      throw new MediaError(
+        MediaErrorCode.INVALID_ARGUMENT,
+        'the ng control channel is IPv4 only (rtpengine-client uses udp4)',
+      );
+    }
+    const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const client = new rtpengineClient.Client({
+      localAddress: options.localAddress ?? '127.0.0.1',
+      localPort: 0,
+      timeout,
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: unknown): void => {
+        reject(
+          new MediaError(MediaErrorCode.SOCKET_ERROR, 'rtpengine client socket failed to bind', {
+            cause: err,
+          }),
+        );
+      };
+      client.once('error', onError);
+      client.once('listening', () => {
+        client.off('error', onError);
+        resolve();
+      });
+    });
+    return new RtpEngineController(client, options);
+  }
 }
 
 /**
  * Creates an {@link RtpEngineController} once its UDP socket is bound.
  *
- * @throws {@link MediaError} `SOCKET_ERROR` when the client socket cannot bind.
+ * @throws {@link MediaError} `SOCKET_ERROR` when the client socket cannot bind, `INVALID_ARGUMENT`
+ *   for an IPv6 ng address.
  */
-export async function createRtpEngineController(
-  options: RtpEngineControllerOptions,
-): Promise<RtpEngineController> {
-  const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const client = new rtpengineClient.Client({
-    localAddress: options.localAddress ?? '127.0.0.1',
-    localPort: 0,
-    timeout,
-  });
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: unknown): void => {
-      reject(
-        new MediaError(MediaErrorCode.SOCKET_ERROR, 'rtpengine client socket failed to bind', { cause: err }),
-      );
-    };
-    client.once('error', onError);
-    client.once('listening', () => {
-      client.off('error', onError);
-      resolve();
-    });
-  });
-  return new RtpEngineController(client, options);
+export function createRtpEngineController(options: RtpEngineControllerOptions): Promise<RtpEngineController> {
+  return RtpEngineController.connect(options);
 }

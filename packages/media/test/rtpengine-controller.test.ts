@@ -147,3 +147,11 @@ describe('startRtpEngine', () => {
     expect((err as Error).message).toContain('bash scripts/setup.sh');
   });
 });
+
+describe('createRtpEngineController', () => {
+  it('refuses an IPv6 ng address (rtpengine-client is udp4 only)', async () => {
+    await expect(createRtpEngineController({ host: '::1', port: 2223 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    });
+  });
+});
