@@ -428,6 +428,13 @@ class SipStackImpl implements SipStack, DialogHost {
   sendRequest(request: OutgoingRequest, options: { readonly destination: Destination }): ClientTransaction {
     const { destination } = options;
     const method = request.method.toUpperCase();
+    if (method === 'ACK' || method === 'CANCEL') {
+      // ACK and CANCEL belong to an INVITE: the stack sends them (RFC 3261 13.2.2.4, 17.1.1.3, 9.1).
+      throw new StackError(
+        StackErrorCode.InvalidRequest,
+        `${method} is sent by the stack: use ClientTransaction.cancel() or the dialog`,
+      );
+    }
     const transport = this.#pickTransport(destination.transport, destination.host);
     const headers = headersFrom(request.headers);
     const msg: StackRequest = {
@@ -1067,20 +1074,8 @@ class SipStackImpl implements SipStack, DialogHost {
     const target = this.#responseTarget(transport, via, source);
     const self: { tx?: ServerRecord['tx'] } = {};
     const method = req.method;
-    const user = {
-      sendResponse: (data: Buffer) => {
-        this.#sendBytes(transport, data, target, (err) => self.tx?.transportError(err));
-      },
-      onError: (error: TransactionError) => {
-        this.logger.debug({ code: error.code, method }, 'server transaction ended with an error');
-      },
-      onTerminated: () => {
-        if (self.tx !== undefined && this.#servers.get(key)?.tx === self.tx) {
-          this.#servers.delete(key);
-          this.stats.activeTransactions--;
-        }
-      },
-    };
+    // Built in a separate scope so the transaction's callbacks do not retain the request.
+    const user = this.#serverUser(key, method, transport, target, self);
     const tx =
       method === 'INVITE'
         ? new InviteServerTransaction<Buffer>(ctx, user)
@@ -1094,6 +1089,33 @@ class SipStackImpl implements SipStack, DialogHost {
     incoming.respondImpl = (status, reason, extras) =>
       this.#respond(record, incoming, status, reason, extras, transport, target);
     return record;
+  }
+
+  #serverUser(
+    key: string,
+    method: string,
+    transport: Transport,
+    target: HostPort,
+    self: { tx?: ServerRecord['tx'] },
+  ): {
+    sendResponse(data: Buffer): void;
+    onError(error: TransactionError): void;
+    onTerminated(): void;
+  } {
+    return {
+      sendResponse: (data: Buffer) => {
+        this.#sendBytes(transport, data, target, (err) => self.tx?.transportError(err));
+      },
+      onError: (error: TransactionError) => {
+        this.logger.debug({ code: error.code, method }, 'server transaction ended with an error');
+      },
+      onTerminated: () => {
+        if (self.tx !== undefined && this.#servers.get(key)?.tx === self.tx) {
+          this.#servers.delete(key);
+          this.stats.activeTransactions--;
+        }
+      },
+    };
   }
 
   #buildResponse(

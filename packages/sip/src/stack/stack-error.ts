@@ -6,6 +6,8 @@ export const StackErrorCode = {
   Closed: 'STACK_CLOSED',
   /** An outgoing message is larger than `maxMessageSize` (SIP 513). */
   MessageTooLarge: 'MESSAGE_TOO_LARGE',
+  /** `sendRequest()` was asked to send ACK or CANCEL, which the stack sends itself. */
+  InvalidRequest: 'INVALID_REQUEST',
   /** `respond()` was given a status outside 100-699. */
   InvalidStatus: 'INVALID_STATUS',
 } as const;

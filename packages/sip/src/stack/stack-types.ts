@@ -199,7 +199,8 @@ export interface SipStack {
   /**
    * Sends an out-of-dialog request. The stack fills in what is missing: Via (branch
    * `z9hG4bK...`, `rport`), From (with a tag), To, Call-ID, CSeq, Max-Forwards: 70, Contact
-   * (for INVITE, SUBSCRIBE, REFER), User-Agent, Content-Length.
+   * (for INVITE, SUBSCRIBE, REFER), User-Agent, Content-Length. Throws a `StackError`
+   * (`INVALID_REQUEST`) for ACK and CANCEL, which the stack sends itself.
    */
   sendRequest(request: OutgoingRequest, options: { readonly destination: Destination }): ClientTransaction;
   /** Stops every transaction, dialog and timer and closes every socket. Idempotent. */

@@ -56,9 +56,6 @@ describe('load and memory', () => {
     expect(stack.stats.activeTransactions).toBe(0);
     expect(clock.pending).toBe(0);
     const after = heapMb();
-    process.stderr.write(
-      `heap MB before=${before.toFixed(1)} during=${during.toFixed(1)} after=${after.toFixed(1)}\n`,
-    );
     // The 100k live transactions are visible on the heap; after Timer J they must all be gone.
     expect(during - before).toBeGreaterThan(20);
     expect(after - before).toBeLessThan((during - before) / 4);

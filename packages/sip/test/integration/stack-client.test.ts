@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, createSipStack } from '../../src/index.js';
-import type { Dialog, SipStack, WireMessageEvent } from '../../src/index.js';
+import type { Dialog, SipStack, StackError, WireMessageEvent } from '../../src/index.js';
 import { rawPeer } from '../helpers/raw-peer.js';
 
 const open: { close(): Promise<void> }[] = [];
@@ -132,5 +132,22 @@ describe('UAC dialogs and robustness', () => {
     );
     expect((await r.response).status).toBe(503);
     expect(r.error?.code).toBe('TRANSPORT_ERROR');
+  });
+});
+
+describe('sendRequest guards', () => {
+  it('refuses ACK and CANCEL with a typed error', async () => {
+    const stack = await createSipStack({ listen: [{ transport: 'udp' }] });
+    open.push(stack);
+    const destination = { transport: 'udp' as const, host: '127.0.0.1', port: 9 };
+    for (const method of ['ACK', 'cancel']) {
+      let code: unknown;
+      try {
+        stack.sendRequest({ method, uri: 'sip:x@127.0.0.1:9' }, { destination });
+      } catch (err) {
+        code = (err as StackError).code;
+      }
+      expect(code).toBe('INVALID_REQUEST');
+    }
   });
 });
