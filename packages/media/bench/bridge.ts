@@ -197,15 +197,17 @@ async function main(): Promise<void> {
           `${String(Math.round(relayed.medianPps)).padStart(16)} ${String(relayed.lost).padStart(5)} ${pct(relayed.generatorCpu).padStart(8)} ${pct(relayed.engineCpu).padStart(14)} | ` +
           `${(relayed.medianPps / Math.max(1, direct.medianPps)).toFixed(3)}\n`,
       );
+      const nominal = calls * pps * 2;
       if (direct.lost === 0) bestDirect = calls;
-      if (direct.lost > 0) {
+      if (relayed.lost === 0 && direct.lost === 0) best = calls;
+      if (direct.lost > 0 || direct.medianPps < 0.97 * nominal) {
         process.stdout.write(
-          `\nthe direct baseline lost packets at ${calls} calls: the generator is the limit from here\n`,
+          `\nthe direct baseline could not carry ${nominal} packets/s at ${calls} calls ` +
+            `(median ${Math.round(direct.medianPps)}, lost ${direct.lost}): the generator is the limit from here\n`,
         );
         break;
       }
       if (relayed.lost > 0) break;
-      best = calls;
     }
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
