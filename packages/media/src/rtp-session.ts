@@ -150,6 +150,7 @@ function canReceive(direction: MediaDirection): boolean {
  */
 export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly socket: dgram.Socket;
+  private readonly localEndpoint: RtpEndpoint;
   private readonly clock: MediaClock;
   private readonly logger: Logger;
   private remoteEndpoint: RtpEndpoint | undefined;
@@ -170,6 +171,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private pacing = false;
   private startMs = 0;
   private frameIndex = 0;
+  private lastFrameMs: number | undefined;
   private closed = false;
   private readonly trackers = new Map<number, SourceTracker>();
   private lastSsrc: number | undefined;
@@ -183,6 +185,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   constructor(socket: dgram.Socket, options: RtpSessionOptions) {
     super();
     this.socket = socket;
+    const bound = socket.address();
+    this.localEndpoint = { address: bound.address, port: bound.port };
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.remoteEndpoint = options.remote;
@@ -200,10 +204,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     });
   }
 
-  /** The bound local endpoint. */
+  /** The bound local endpoint (still readable after close). */
   get local(): RtpEndpoint {
-    const addr = this.socket.address();
-    return { address: addr.address, port: addr.port };
+    return this.localEndpoint;
   }
 
   /** The current remote endpoint, if any. */
@@ -427,6 +430,11 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       if (!this.pacing) {
         this.pacing = true;
         this.startMs = this.clock.now();
+        if (this.lastFrameMs !== undefined) {
+          // RFC 3550 section 5.1: the timestamp follows the sampling clock across a pause.
+          const idleFrames = Math.floor((this.startMs - this.lastFrameMs) / FRAME_MS) - 1;
+          if (idleFrames > 0) this.timestamp = (this.timestamp + idleFrames * FRAME_SAMPLES) >>> 0;
+        }
         this.frameIndex = 0;
         this.tick();
       }
@@ -510,6 +518,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.talkspurt = true;
     }
     this.timestamp = (this.timestamp + FRAME_SAMPLES) >>> 0;
+    this.lastFrameMs = this.startMs + this.frameIndex * FRAME_MS; // this frame's due time
   }
 
   private transmit(payload: Uint8Array, payloadType: number, timestamp: number, marker: boolean): void {

@@ -289,3 +289,21 @@ describe('SDP negotiation on the session', () => {
     expect(!r.ok && r.error.code).toBe('NO_COMMON_CODEC');
   });
 });
+
+describe('timestamps across a pause', () => {
+  it('advance with the sampling clock while nothing is sent', async () => {
+    const clock = new ManualClock();
+    const a = await session({ clock });
+    const b = await session();
+    a.setRemote(b.local);
+    const stamps: number[] = [];
+    b.on('packet', (p) => stamps.push(p.timestamp));
+    a.play(createToneSource({ frequencyHz: 1000, durationMs: 40 })); // frames at 0 and 20
+    clock.advance(100);
+    a.play(createToneSource({ frequencyHz: 1000, durationMs: 20 })); // starts at 100
+    clock.advance(200);
+    await waitFor(() => stamps.length === 3, 'three packets');
+    expect(((stamps[1]! - stamps[0]!) >>> 0) / 160).toBe(1);
+    expect(((stamps[2]! - stamps[0]!) >>> 0) / 160).toBe(5); // 100 ms after the first frame
+  });
+});
