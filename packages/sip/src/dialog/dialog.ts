@@ -30,7 +30,12 @@ export type DialogEndReason = 'bye-received' | 'bye-sent' | 'rejected' | 'ack-ti
 
 /** Events of a {@link Dialog}. */
 export interface DialogEvents extends Record<string, unknown[]> {
-  /** An in-dialog request other than ACK and CANCEL; answer it with `respond`. */
+  /**
+   * An in-dialog request other than ACK and CANCEL; answer it with `respond`. A BYE not answered
+   * synchronously by the listener is answered 200 by the stack, which then ends the dialog; a
+   * listener that throws before answering gets the request answered 500. With no listener, BYE and
+   * OPTIONS get 200 and anything else 501.
+   */
   request: [request: IncomingRequest];
   /** The ACK for a 2xx we sent (RFC 3261 13.3.1.4; matched at the dialog layer per RFC 6026). */
   ack: [ack: StackRequest];
@@ -69,7 +74,9 @@ export interface Dialog {
    * Sends an in-dialog request (RFC 3261 12.2.1.1): BYE, REFER, NOTIFY, INFO, OPTIONS, UPDATE,
    * re-INVITE... The stack fills Request-URI, Route, From, To, Call-ID, CSeq, Via, Max-Forwards
    * and Contact (for INVITE / UPDATE / REFER / SUBSCRIBE / NOTIFY). A 2xx to a re-INVITE is ACKed by the stack.
-   * Sending BYE terminates the dialog.
+   * Sending BYE terminates the dialog. On a terminated dialog the returned transaction resolves
+   * with a local 481 (`error.code` `TERMINATED`). Throws a `StackError` (`INVALID_REQUEST`) for
+   * ACK and CANCEL, which the stack sends itself.
    */
   request(method: string, extras?: MessageExtras): ClientTransaction;
   /** Subscribes to `request`, `ack`, `confirmed` or `terminated`. */

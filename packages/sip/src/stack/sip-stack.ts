@@ -799,10 +799,15 @@ class SipStackImpl implements SipStack, DialogHost {
     const { uri, routes, next } = this.#routeInDialog(dialog);
     const dest = this.#nextHop(dialog, next);
     const transport = dest === undefined ? undefined : this.#pickTransport(dest.transport, dest.host);
+    if (method === 'ACK' || method === 'CANCEL') {
+      throw new StackError(
+        StackErrorCode.InvalidRequest,
+        `${method} is sent by the stack, not through dialog.request()`,
+      );
+    }
     const refused = dialog.state === 'terminated' && !evenIfTerminated;
-    const seq =
-      method === 'ACK' ? (dialog.localSeq ?? 1) : (dialog.localSeq ?? Math.floor(Math.random() * 10_000)) + 1;
-    if (method !== 'ACK') dialog.localSeq = seq;
+    const seq = (dialog.localSeq ?? Math.floor(Math.random() * 10_000)) + 1;
+    dialog.localSeq = seq;
     const headers: [string, string][] = [
       ['Via', transport === undefined ? '' : this.#viaFor(transport, newBranch())],
       ['Max-Forwards', '70'],
