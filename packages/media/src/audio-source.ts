@@ -23,9 +23,9 @@ export interface ToneSourceOptions {
   /** Frequency in Hz (0 < f < 4000). */
   readonly frequencyHz: number;
   /** Level in dBFS (<= 0; default -10: 0 dBFS is a full-scale sine). */
-  readonly levelDbfs?: number;
+  readonly levelDbfs?: number | undefined;
   /** Stop after this many ms (default: endless). */
-  readonly durationMs?: number;
+  readonly durationMs?: number | undefined;
 }
 
 /**
@@ -65,7 +65,7 @@ export function createToneSource(options: ToneSourceOptions): AudioSource {
 }
 
 /** Digital silence (all-zero samples), endless unless `durationMs` is given. */
-export function createSilenceSource(options: { readonly durationMs?: number } = {}): AudioSource {
+export function createSilenceSource(options: { readonly durationMs?: number | undefined } = {}): AudioSource {
   let remaining =
     options.durationMs === undefined ? Infinity : Math.round((options.durationMs * SAMPLE_RATE) / 1000);
   return {

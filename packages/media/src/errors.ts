@@ -45,7 +45,7 @@ export interface MediaErrorOptions {
   /** The underlying error, kept for diagnostics. */
   readonly cause?: unknown;
   /** Extra structured detail (command name, file, port...). */
-  readonly detail?: Readonly<Record<string, unknown>>;
+  readonly detail?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /**

@@ -28,7 +28,7 @@ export interface RtpPacket {
 /** Fields needed to serialise an RTP packet. */
 export interface RtpPacketInit {
   /** M bit. */
-  readonly marker?: boolean;
+  readonly marker?: boolean | undefined;
   /** 7-bit payload type. */
   readonly payloadType: number;
   /** 16-bit sequence number. */

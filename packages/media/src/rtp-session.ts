@@ -39,25 +39,25 @@ export interface RtpEndpoint {
 /** Options for {@link createRtpSession}. */
 export interface RtpSessionOptions {
   /** Local address to bind (default `127.0.0.1`). */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /** Local port (default 0: ephemeral). */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /** Where to send (can be set later with {@link RtpSession.setRemote}). */
-  readonly remote?: RtpEndpoint;
+  readonly remote?: RtpEndpoint | undefined;
   /** Codec to send (default `PCMU`). */
-  readonly codec?: G711Codec;
+  readonly codec?: G711Codec | undefined;
   /** Payload type to send the codec with (default its static type). */
-  readonly payloadType?: number;
+  readonly payloadType?: number | undefined;
   /** Payload type of RFC 4733 telephone-event (default 101). */
-  readonly telephoneEventPayloadType?: number;
+  readonly telephoneEventPayloadType?: number | undefined;
   /** Initial direction (default `sendrecv`). */
-  readonly direction?: MediaDirection;
+  readonly direction?: MediaDirection | undefined;
   /** SSRC (default random). */
-  readonly ssrc?: number;
+  readonly ssrc?: number | undefined;
   /** Clock for pacing and jitter (default the system clock). */
-  readonly clock?: MediaClock;
+  readonly clock?: MediaClock | undefined;
   /** Logger (default silent). */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
 }
 
 /** Send and receive counters of an {@link RtpSession}. */
@@ -265,7 +265,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
    * Sends one DTMF digit as RFC 4733 telephone-events (update every 20 ms, final packet three
    * times, section 2.5.1.4). Audio pauses during the event. Resolves after the last packet.
    */
-  sendDtmf(digit: string, options: { durationMs?: number; volume?: number } = {}): Promise<void> {
+  sendDtmf(
+    digit: string,
+    options: { durationMs?: number | undefined; volume?: number | undefined } = {},
+  ): Promise<void> {
     const code = dtmfEventCode(digit);
     if (code === undefined) {
       return Promise.reject(
@@ -302,7 +305,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
    * also serves re-INVITEs, e.g. `localOffer({ direction: 'sendonly' })` to hold the peer.
    */
   localOffer(
-    options: { readonly direction?: MediaDirection; readonly codecs?: readonly G711Codec[] } = {},
+    options: {
+      readonly direction?: MediaDirection | undefined;
+      readonly codecs?: readonly G711Codec[] | undefined;
+    } = {},
   ): string {
     this.offeredDirection = options.direction ?? 'sendrecv';
     const local = this.local;
@@ -347,7 +353,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
    */
   acceptOffer(
     sdp: string,
-    options: { readonly direction?: MediaDirection; readonly codecs?: readonly G711Codec[] } = {},
+    options: {
+      readonly direction?: MediaDirection | undefined;
+      readonly codecs?: readonly G711Codec[] | undefined;
+    } = {},
   ): MediaResult<Answer> {
     const local = this.local;
     const result = answerOffer(sdp, {

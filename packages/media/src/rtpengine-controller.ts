@@ -11,15 +11,15 @@ export type NgCommand = 'offer' | 'answer' | 'delete' | 'query' | 'list' | 'ping
 /** Options for {@link createRtpEngineController}. */
 export interface RtpEngineControllerOptions {
   /** rtpengine's ng address (default `127.0.0.1`; IPv4 only). */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /** rtpengine's ng port. */
   readonly port: number;
   /** Local address for the client socket (default `127.0.0.1`). */
-  readonly localAddress?: string;
+  readonly localAddress?: string | undefined;
   /** Timeout of every command in ms (default 2000). */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** Logger (default silent). */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
 }
 
 /** Common parameters of offer and answer. */
@@ -29,15 +29,15 @@ export interface OfferAnswerParams {
   /** From-tag: the party whose SDP this is. */
   readonly fromTag: string;
   /** To-tag: the other party (required for answer and for a re-bridge offer). */
-  readonly toTag?: string;
+  readonly toTag?: string | undefined;
   /** The SDP. */
   readonly sdp: string;
   /** ng `flags`, e.g. `['trust-address']`. */
-  readonly flags?: readonly string[];
+  readonly flags?: readonly string[] | undefined;
   /** ng `replace`, e.g. `['origin', 'session-connection']`. */
-  readonly replace?: readonly string[];
+  readonly replace?: readonly string[] | undefined;
   /** Extra ng keys, passed as they are (kebab-case as rtpengine expects). */
-  readonly extra?: Readonly<Record<string, unknown>>;
+  readonly extra?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** Result of offer/answer: the rewritten SDP to pass on. */
@@ -53,11 +53,11 @@ export interface DeleteParams {
   /** SIP Call-ID. */
   readonly callId: string;
   /** Delete only this tag's leg (and what it is bridged to). */
-  readonly fromTag?: string;
+  readonly fromTag?: string | undefined;
   /** To-tag. */
-  readonly toTag?: string;
+  readonly toTag?: string | undefined;
   /** Seconds before the call is torn down (rtpengine's default is 30; 0 is immediate). */
-  readonly deleteDelay?: number;
+  readonly deleteDelay?: number | undefined;
 }
 
 /** Per-stream figures from `query`. */
@@ -105,7 +105,7 @@ export interface PlayMediaParams {
   /** Path of an audio file readable by rtpengine. */
   readonly file: string;
   /** Times to repeat (default 1). */
-  readonly repeatTimes?: number;
+  readonly repeatTimes?: number | undefined;
 }
 
 /** Result of play-media / stop-media: done, or unsupported by this rtpengine build. */
@@ -135,9 +135,9 @@ export interface RebridgeParams {
    */
   readonly connectTarget: (offerForTarget: string) => Promise<string>;
   /** Offer/answer flags. */
-  readonly flags?: readonly string[];
+  readonly flags?: readonly string[] | undefined;
   /** Delete delay for the old leg in seconds (default 0: immediately). */
-  readonly deleteDelay?: number;
+  readonly deleteDelay?: number | undefined;
 }
 
 /** Result of {@link RtpEngineController.rebridge}. */
@@ -367,14 +367,17 @@ export class RtpEngineController {
   }
 
   /** `query`: per-tag packet counts and endpoints of a call. */
-  async query(params: { readonly callId: string; readonly fromTag?: string }): Promise<QueryResult> {
+  async query(params: {
+    readonly callId: string;
+    readonly fromTag?: string | undefined;
+  }): Promise<QueryResult> {
     const message: Record<string, unknown> = { 'call-id': params.callId };
     if (params.fromTag !== undefined) message['from-tag'] = params.fromTag;
     return parseQueryReply(await this.command('query', message));
   }
 
   /** `list`: Call-IDs of the calls rtpengine holds (up to `limit`, default 1000). */
-  async list(params: { readonly limit?: number } = {}): Promise<string[]> {
+  async list(params: { readonly limit?: number | undefined } = {}): Promise<string[]> {
     const reply = await this.command('list', { limit: params.limit ?? 1000 });
     return arr(reply.calls)
       .map((c) => str(c) ?? '')

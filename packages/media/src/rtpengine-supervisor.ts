@@ -17,33 +17,33 @@ export const DEFAULT_RTPENGINE_BINARY = '/usr/bin/rtpengine';
 /** Options for {@link startRtpEngine}. */
 export interface RtpEngineSupervisorOptions {
   /** Binary path (default `$RTPENGINE_BIN` or `/usr/bin/rtpengine`). */
-  readonly binary?: string;
+  readonly binary?: string | undefined;
   /** ng control port (default: a free UDP port found by probing). */
-  readonly ngPort?: number;
+  readonly ngPort?: number | undefined;
   /** First media port (default: a random block below the ephemeral range, see `portCount`). */
-  readonly portMin?: number;
+  readonly portMin?: number | undefined;
   /** Last media port. */
-  readonly portMax?: number;
+  readonly portMax?: number | undefined;
   /** Size of the random media port block when `portMin`/`portMax` are not given (default 2000). */
-  readonly portCount?: number;
+  readonly portCount?: number | undefined;
   /** Media interface address (default `127.0.0.1`). */
-  readonly interface?: string;
+  readonly interface?: string | undefined;
   /** ng listen address (default: the interface address). */
-  readonly ngHost?: string;
+  readonly ngHost?: string | undefined;
   /** `--delete-delay` in seconds (rtpengine default 30; tests use 0). */
-  readonly deleteDelay?: number;
+  readonly deleteDelay?: number | undefined;
   /** `--num-threads` (default rtpengine's choice). */
-  readonly numThreads?: number;
+  readonly numThreads?: number | undefined;
   /** `--log-level` (default 5, notice). */
-  readonly logLevel?: number;
+  readonly logLevel?: number | undefined;
   /** Extra command-line flags. */
-  readonly extraArgs?: readonly string[];
+  readonly extraArgs?: readonly string[] | undefined;
   /** How long to wait for the first ng pong (default 10 000 ms). */
-  readonly readyTimeoutMs?: number;
+  readonly readyTimeoutMs?: number | undefined;
   /** Restart automatically after a crash (default `false`). */
-  readonly autoRestart?: boolean;
+  readonly autoRestart?: boolean | undefined;
   /** Receives rtpengine's stderr lines and lifecycle messages (default silent). */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
 }
 
 /** Lifecycle state of the supervised process. */
@@ -191,7 +191,7 @@ export class RtpEngineSupervisor extends EventEmitter<RtpEngineSupervisorEvents>
 
   /** A new controller for this rtpengine (close it when done). */
   controller(
-    options: { readonly timeoutMs?: number; readonly logger?: Logger } = {},
+    options: { readonly timeoutMs?: number | undefined; readonly logger?: Logger | undefined } = {},
   ): Promise<RtpEngineController> {
     return createRtpEngineController({
       host: this.ngHost,

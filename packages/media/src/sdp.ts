@@ -15,21 +15,21 @@ export interface OfferOptions {
   /** RTP port for `m=audio`. */
   readonly port: number;
   /** Codecs in preference order (default `['PCMU', 'PCMA']`). */
-  readonly codecs?: readonly G711Codec[];
+  readonly codecs?: readonly G711Codec[] | undefined;
   /** Offer RFC 4733 telephone-event (default `true`). */
-  readonly telephoneEvent?: boolean;
+  readonly telephoneEvent?: boolean | undefined;
   /** Payload type for telephone-event (default {@link DEFAULT_TELEPHONE_EVENT_PT}). */
-  readonly telephoneEventPayloadType?: number;
+  readonly telephoneEventPayloadType?: number | undefined;
   /** Packetisation time in ms (default 20). */
-  readonly ptime?: number;
+  readonly ptime?: number | undefined;
   /** Direction (default `sendrecv`; `sendonly`/`inactive` put the peer on hold, RFC 3264 section 8.4). */
-  readonly direction?: MediaDirection;
+  readonly direction?: MediaDirection | undefined;
   /** `o=` session id (default: random). */
-  readonly sessionId?: string;
+  readonly sessionId?: string | undefined;
   /** `o=` session version (default 1; increment it for every re-offer, RFC 3264 section 8). */
-  readonly sessionVersion?: number;
+  readonly sessionVersion?: number | undefined;
   /** `o=` username (default `referkit`). */
-  readonly username?: string;
+  readonly username?: string | undefined;
 }
 
 /** Options for {@link answerOffer}. */
@@ -39,19 +39,19 @@ export interface AnswerOptions {
   /** Local RTP port. */
   readonly port: number;
   /** Codecs we accept, in our preference order (default `['PCMU', 'PCMA']`). */
-  readonly codecs?: readonly G711Codec[];
+  readonly codecs?: readonly G711Codec[] | undefined;
   /** Accept telephone-event when offered (default `true`). */
-  readonly telephoneEvent?: boolean;
+  readonly telephoneEvent?: boolean | undefined;
   /** Our wanted direction (default `sendrecv`); combined with the offer's per RFC 3264 section 6.1. */
-  readonly direction?: MediaDirection;
+  readonly direction?: MediaDirection | undefined;
   /** Packetisation time (default 20). */
-  readonly ptime?: number;
+  readonly ptime?: number | undefined;
   /** `o=` session id (default: random). */
-  readonly sessionId?: string;
+  readonly sessionId?: string | undefined;
   /** `o=` session version (default 1). */
-  readonly sessionVersion?: number;
+  readonly sessionVersion?: number | undefined;
   /** `o=` username (default `referkit`). */
-  readonly username?: string;
+  readonly username?: string | undefined;
 }
 
 /** The negotiated result of {@link answerOffer}. */

@@ -31,25 +31,25 @@ export interface ToneDetectorOptions {
    * Frequencies to look for (Hz). Keep them at least 100 Hz apart: a 20 ms frame resolves about
    * 50 Hz. Without candidates the detector scans 100-3900 Hz in 10 Hz steps (slower).
    */
-  readonly candidatesHz?: readonly number[];
+  readonly candidatesHz?: readonly number[] | undefined;
   /** Frames quieter than this are silence (default -45 dBFS). */
-  readonly minLevelDbfs?: number;
+  readonly minLevelDbfs?: number | undefined;
   /** Minimum share of energy at the best frequency to call it a tone (default 0.5). */
-  readonly minPurity?: number;
+  readonly minPurity?: number | undefined;
   /** Consecutive frames needed before a `change` event fires (default 2). */
-  readonly debounceFrames?: number;
+  readonly debounceFrames?: number | undefined;
   /** Clock in ms (default `performance.now`). */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
   /** Frames kept for queries (default 90 000 = 30 minutes). */
-  readonly maxFrames?: number;
+  readonly maxFrames?: number | undefined;
 }
 
 /** Window options for timeline queries. */
 export interface ToneQuery {
   /** Only frames at or after this time (ms, detector clock). */
-  readonly since?: number;
+  readonly since?: number | undefined;
   /** Only frames before this time. */
-  readonly until?: number;
+  readonly until?: number | undefined;
 }
 
 /** Events of {@link ToneDetector}. */
@@ -226,7 +226,7 @@ export class ToneDetector extends EventEmitter<ToneDetectorEvents> {
   }
 
   /** `true` when at least `minMs` (default 100) of `hz` was heard in the window. */
-  heard(hz: number, query: ToneQuery & { readonly minMs?: number } = {}): boolean {
+  heard(hz: number, query: ToneQuery & { readonly minMs?: number | undefined } = {}): boolean {
     return this.heardMs(hz, query) >= (query.minMs ?? 100);
   }
 

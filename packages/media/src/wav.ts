@@ -131,7 +131,10 @@ export function encodeWav(samples: Int16Array, sampleRate = SAMPLE_RATE): Uint8A
  *
  * @throws {@link MediaError} `WAV_INVALID` / `WAV_UNSUPPORTED` as {@link decodeWav} returns them.
  */
-export function createWavSource(data: Uint8Array, options: { readonly loop?: boolean } = {}): AudioSource {
+export function createWavSource(
+  data: Uint8Array,
+  options: { readonly loop?: boolean | undefined } = {},
+): AudioSource {
   const decoded = decodeWav(data);
   if (!decoded.ok) throw decoded.error;
   const { samples } = decoded.value;
