@@ -295,6 +295,9 @@ function checkRequestUri(uri: string): string | undefined {
   }
   const scheme = uri.slice(0, colon).toLowerCase();
   // Section 19.1.5: headers are not allowed in a SIP/SIPS Request-URI (RFC 4475 3.1.2.11).
-  if ((scheme === 'sip' || scheme === 'sips') && uri.includes('?')) return 'Request-URI carries headers';
+  // The user part may contain '?' (user-unreserved), so look after the last '@' only.
+  if ((scheme === 'sip' || scheme === 'sips') && uri.indexOf('?', uri.lastIndexOf('@') + 1) >= 0) {
+    return 'Request-URI carries headers';
+  }
   return undefined;
 }

@@ -19,5 +19,5 @@ export type {
   WireMessageEvent,
 } from './stack-types.js';
 export { StackError, StackErrorCode } from './stack-error.js';
-export type { StackMessage, StackMessageBase, StackRequest, StackResponse } from './wire-message.js';
+export type { StackMessage, StackRequest, StackResponse } from './wire-message.js';
 export { getHeader, getHeaderValues } from './wire-message.js';

@@ -1,6 +1,8 @@
 import { isIPv6 } from 'node:net';
 import { DialogImpl, dialogKey } from '../dialog/dialog-impl.js';
 import type { DialogHost } from '../dialog/dialog-impl.js';
+import { validateMessage } from '../message/index.js';
+import type { Headers } from '../message/index.js';
 import type { Dialog } from '../dialog/index.js';
 import {
   InviteClientTransaction,
@@ -53,9 +55,10 @@ import { TypedEmitter } from './typed-emitter.js';
 import {
   getHeader,
   getHeaderValues,
-  parseStackMessage,
-  serializeStackMessage,
-  setHeader,
+  makeRequest,
+  makeResponse,
+  parseWire,
+  serializeWire,
   splitCommas,
 } from './wire-message.js';
 import type { StackRequest, StackResponse } from './wire-message.js';
@@ -155,6 +158,12 @@ function mergeHeaders(
   base.push(...extra);
 }
 
+/** {@link mergeHeaders} for a message's {@link Headers}. */
+function mergeIntoHeaders(base: Headers, extra: [string, string][], overridable: ReadonlySet<string>): void {
+  for (const name of new Set(extra.map(([n]) => lower(n)))) if (overridable.has(name)) base.delete(name);
+  for (const [n, v] of extra) base.append(n, v);
+}
+
 const OVERRIDABLE = new Set([
   'contact',
   'max-forwards',
@@ -168,9 +177,9 @@ const OVERRIDABLE = new Set([
 function synthResponse(request: StackRequest, status: number): StackResponse {
   const headers: [string, string][] = [];
   for (const name of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) {
-    for (const [n, v] of request.headers) if (lower(n) === lower(name)) headers.push([n, v]);
+    for (const f of request.headers) if (f.key === lower(name)) headers.push([f.name, f.value]);
   }
-  return { kind: 'response', status, reason: reasonPhrase(status), headers, body: Buffer.alloc(0) };
+  return makeResponse(status, reasonPhrase(status), headers, Buffer.alloc(0));
 }
 
 interface ServerRecord {
@@ -437,13 +446,7 @@ class SipStackImpl implements SipStack, DialogHost {
     }
     const transport = this.#pickTransport(destination.transport, destination.host);
     const headers = headersFrom(request.headers);
-    const msg: StackRequest = {
-      kind: 'request',
-      method,
-      uri: request.uri,
-      headers,
-      body: bodyFrom(request.body),
-    };
+    const msg = makeRequest(method, request.uri, headers, bodyFrom(request.body));
     if (transport === undefined) {
       const handle = new ClientTransactionImpl(
         msg,
@@ -497,7 +500,7 @@ class SipStackImpl implements SipStack, DialogHost {
       'l',
     ]);
     for (const [n, v] of headers) if (!skip.has(lower(n))) filled.push([n, v]);
-    const full: StackRequest = { kind: 'request', method, uri: request.uri, headers: filled, body: msg.body };
+    const full = makeRequest(method, request.uri, filled, msg.body);
     return this.#startClient(full, transport, { host: destination.host, port: destination.port }, undefined);
   }
 
@@ -514,7 +517,7 @@ class SipStackImpl implements SipStack, DialogHost {
     const key = `${branch}\u0000${request.method}`;
     let data: Buffer;
     try {
-      data = serializeStackMessage(request);
+      data = serializeWire(request);
       if (data.length > this.#maxSize)
         throw new StackError(
           StackErrorCode.MessageTooLarge,
@@ -582,15 +585,9 @@ class SipStackImpl implements SipStack, DialogHost {
       ['Call-ID', getHeader(invite, 'call-id') ?? ''],
       ['CSeq', `${cseq?.seq ?? 1} ACK`],
     ];
-    for (const [n, v] of invite.headers) if (lower(n) === 'route') headers.push([n, v]);
-    const ack: StackRequest = {
-      kind: 'request',
-      method: 'ACK',
-      uri: invite.uri,
-      headers,
-      body: Buffer.alloc(0),
-    };
-    this.#sendBytes(transport, serializeStackMessage(ack), remote);
+    for (const f of invite.headers) if (f.key === 'route') headers.push([f.name, f.value]);
+    const ack = makeRequest('ACK', invite.uri, headers, Buffer.alloc(0));
+    this.#sendBytes(transport, serializeWire(ack), remote);
   }
 
   /** https://www.rfc-editor.org/rfc/rfc3261#section-9.1 : CANCEL mirrors the INVITE (same branch, CSeq number). */
@@ -607,14 +604,8 @@ class SipStackImpl implements SipStack, DialogHost {
       ['Call-ID', getHeader(invite, 'call-id') ?? ''],
       ['CSeq', `${cseq?.seq ?? 1} CANCEL`],
     ];
-    for (const [n, v] of invite.headers) if (lower(n) === 'route') headers.push([n, v]);
-    const cancel: StackRequest = {
-      kind: 'request',
-      method: 'CANCEL',
-      uri: invite.uri,
-      headers,
-      body: Buffer.alloc(0),
-    };
+    for (const f of invite.headers) if (f.key === 'route') headers.push([f.name, f.value]);
+    const cancel = makeRequest('CANCEL', invite.uri, headers, Buffer.alloc(0));
     this.#startClient(cancel, handle.transport, handle.remote, undefined);
     // https://www.rfc-editor.org/rfc/rfc3261#section-9.1 : no final 64*T1 after CANCEL -> consider it cancelled.
     handle.cancelTimer = this.clock.setTimeout(() => {
@@ -783,8 +774,8 @@ class SipStackImpl implements SipStack, DialogHost {
       ['CSeq', `${seq} ACK`],
     ];
     for (const r of routes) headers.push(['Route', r]);
-    const ack: StackRequest = { kind: 'request', method: 'ACK', uri, headers, body: Buffer.alloc(0) };
-    const data = serializeStackMessage(ack);
+    const ack = makeRequest('ACK', uri, headers, Buffer.alloc(0));
+    const data = serializeWire(ack);
     const remote = { host: dest.host, port: dest.port };
     dialog.lastAck = { seq, data, transport, remote };
     this.#sendBytes(transport, data, remote);
@@ -821,7 +812,7 @@ class SipStackImpl implements SipStack, DialogHost {
       headers.push(['Contact', this.#contactFor(transport)]);
     if (this.#userAgent !== undefined) headers.push(['User-Agent', this.#userAgent]);
     mergeHeaders(headers, headersFrom(extras?.headers), OVERRIDABLE);
-    const request: StackRequest = { kind: 'request', method, uri, headers, body: bodyFrom(extras?.body) };
+    const request = makeRequest(method, uri, headers, bodyFrom(extras?.body));
     if (refused) {
       const handle = new ClientTransactionImpl(
         request,
@@ -881,7 +872,7 @@ class SipStackImpl implements SipStack, DialogHost {
         remote: inbound.remote,
         at: this.clock.now(),
       });
-      const parsed = parseStackMessage(inbound.data);
+      const parsed = parseWire(inbound.data, transport.reliable);
       if (!parsed.ok) {
         this.stats.garbage++;
         this.logger.debug({ remote: inbound.remote, error: parsed.error }, 'unparseable message dropped');
@@ -939,11 +930,8 @@ class SipStackImpl implements SipStack, DialogHost {
   }
 
   #stamp(req: StackRequest, source: HostPort): ViaValue | undefined {
-    const idx = req.headers.findIndex(([n]) => lower(n) === 'via' || lower(n) === 'v');
-    if (idx < 0) return undefined;
-    const entry = req.headers[idx]!;
-    const values = splitCommas(entry[1]);
-    const via = parseVia(values[0] ?? '');
+    const top = req.headers.getList('via')[0];
+    const via = top === undefined ? undefined : parseVia(top);
     if (via === undefined) return undefined;
     const params = via.params.filter(([k]) => k !== 'received' && k !== 'rport');
     const hadRport = param(via.params, 'rport') !== null;
@@ -952,8 +940,10 @@ class SipStackImpl implements SipStack, DialogHost {
     // https://www.rfc-editor.org/rfc/rfc3581#section-4 : fill in rport with the source port.
     if (hadRport) params.push(['rport', String(source.port)]);
     const stamped: ViaValue = { ...via, params };
-    values[0] = formatVia(stamped);
-    req.headers[idx] = [entry[0], values.join(', ')];
+    if (params.length !== via.params.length || hadRport) {
+      req.headers.removeFirst('via');
+      req.headers.prepend('Via', formatVia(stamped));
+    }
     return stamped;
   }
 
@@ -967,10 +957,10 @@ class SipStackImpl implements SipStack, DialogHost {
   ): void {
     if (req.method === 'ACK') return;
     const res = synthResponse(req, status);
-    if (getHeader(res, 'to') !== undefined && tagOf(getHeader(res, 'to')) === undefined)
-      setHeader(res, 'To', withTag(getHeader(res, 'to')!, newTag()));
-    const r: StackResponse = { ...res, reason };
-    this.#sendBytes(transport, serializeStackMessage(r), this.#responseTarget(transport, via, source));
+    const to = getHeader(res, 'to');
+    if (to !== undefined && tagOf(to) === undefined) res.headers.set('To', withTag(to, newTag()));
+    res.reason = reason.replace(/[^\x20-\x7e]/g, '');
+    this.#sendBytes(transport, serializeWire(res), this.#responseTarget(transport, via, source));
   }
 
   #onRequest(req: StackRequest, transport: Transport, source: HostPort): void {
@@ -980,6 +970,17 @@ class SipStackImpl implements SipStack, DialogHost {
       // No usable Via: there is nowhere to send a response (RFC 3261 18.2.2). Drop.
       this.stats.garbage++;
       this.logger.debug({ source }, 'request without a usable Via dropped');
+      return;
+    }
+    // RFC 4475 section 3.1.2: a request whose header values break the grammar is answered 400
+    // (505 for another SIP version), or dropped when the message model says so (status 0).
+    const valid = validateMessage(req);
+    if (!valid.ok) {
+      this.stats.garbage++;
+      if (valid.error.status > 0) {
+        const why = `${reasonPhrase(valid.error.status)} (${valid.error.message})`;
+        this.#sendStateless(req, valid.error.status, why, transport, via, source);
+      }
       return;
     }
     // https://www.rfc-editor.org/rfc/rfc3261#section-8.1.1 : mandatory headers; missing -> 400 (RFC 3261 21.4.1).
@@ -1052,10 +1053,7 @@ class SipStackImpl implements SipStack, DialogHost {
     }
     if (method === 'INVITE') {
       // https://www.rfc-editor.org/rfc/rfc3261#section-8.2.6.1 : 100 Trying at once (no to-tag).
-      record.tx.respond(
-        100,
-        serializeStackMessage(this.#buildResponse(incoming, 100, undefined, undefined, false)),
-      );
+      record.tx.respond(100, serializeWire(this.#buildResponse(incoming, 100, undefined, undefined, false)));
     }
     const outcome = this.#events.emitChecked('request', incoming);
     if (outcome.listeners === 0) {
@@ -1133,7 +1131,7 @@ class SipStackImpl implements SipStack, DialogHost {
     const req = incoming.message;
     // https://www.rfc-editor.org/rfc/rfc3261#section-8.2.6.2 : copy Via, From, Call-ID, CSeq; To gets a tag.
     const headers: [string, string][] = [];
-    for (const [n, v] of req.headers) if (lower(n) === 'via' || lower(n) === 'v') headers.push(['Via', v]);
+    for (const f of req.headers) if (f.key === 'via') headers.push(['Via', f.value]);
     headers.push(['From', getHeader(req, 'from') ?? '']);
     let to = getHeader(req, 'to') ?? '';
     if (withToTag && tagOf(to) === undefined) {
@@ -1144,13 +1142,7 @@ class SipStackImpl implements SipStack, DialogHost {
     headers.push(['Call-ID', getHeader(req, 'call-id') ?? '']);
     headers.push(['CSeq', getHeader(req, 'cseq') ?? '']);
     if (this.#userAgent !== undefined) headers.push(['Server', this.#userAgent]);
-    return {
-      kind: 'response',
-      status,
-      reason: reason ?? reasonPhrase(status),
-      headers,
-      body: bodyFrom(extras?.body),
-    };
+    return makeResponse(status, reason ?? reasonPhrase(status), headers, bodyFrom(extras?.body));
   }
 
   #respond(
@@ -1172,17 +1164,17 @@ class SipStackImpl implements SipStack, DialogHost {
     const creates = isInvite && status > 100 && status < 300;
     if (creates) {
       // https://www.rfc-editor.org/rfc/rfc3261#section-12.1.1 : copy Record-Route, add Contact.
-      for (const [n, v] of req.headers) if (lower(n) === 'record-route') res.headers.push([n, v]);
-      res.headers.push(['Contact', this.#contactFor(transport)]);
+      for (const f of req.headers) if (f.key === 'record-route') res.headers.append(f.name, f.value);
+      res.headers.append('Contact', this.#contactFor(transport));
     }
-    mergeHeaders(res.headers, headersFrom(extras?.headers), OVERRIDABLE);
+    mergeIntoHeaders(res.headers, headersFrom(extras?.headers), OVERRIDABLE);
     let dialog = incoming.dialog;
     if (creates && dialog === undefined)
       dialog = this.#createUasDialog(incoming, status < 200 ? 'early' : 'confirmed', transport);
     if (isInvite && status >= 200 && status < 300 && dialog !== undefined) {
       if (dialog.state === 'early') dialog.confirm();
       const seq = parseCSeq(getHeader(req, 'cseq'))?.seq ?? 0;
-      const data = serializeStackMessage(res);
+      const data = serializeWire(res);
       record.tx.respond(status, data);
       // https://www.rfc-editor.org/rfc/rfc3261#section-13.3.1.4 : the UAS core retransmits the 2xx until ACK.
       dialog.start2xxRetransmission(seq, () => this.#sendBytes(transport, data, target));
@@ -1192,7 +1184,7 @@ class SipStackImpl implements SipStack, DialogHost {
       dialog.terminate('rejected');
       dialog = undefined;
     }
-    record.tx.respond(status, serializeStackMessage(res));
+    record.tx.respond(status, serializeWire(res));
     return dialog;
   }
 
@@ -1284,10 +1276,7 @@ class SipStackImpl implements SipStack, DialogHost {
       if (uri !== undefined) dialog.remoteTarget = uri;
     }
     if (req.method === 'INVITE') {
-      record.tx.respond(
-        100,
-        serializeStackMessage(this.#buildResponse(incoming, 100, undefined, undefined, false)),
-      );
+      record.tx.respond(100, serializeWire(this.#buildResponse(incoming, 100, undefined, undefined, false)));
     }
     const bye = req.method === 'BYE';
     if (dialog.hasRequestListener()) {
