@@ -1,5 +1,6 @@
 // @ts-check
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -41,5 +42,10 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // Pages served to the browser (the lab dashboard).
+    files: ['apps/*/public/**/*.js'],
+    languageOptions: { globals: globals.browser, sourceType: 'module' },
   },
 );
