@@ -1,0 +1,10 @@
+/**
+ * Observability: event types, Mermaid ladders and pcapng export.
+ *
+ * @packageDocumentation
+ */
+export type { CallLeg, SipTraceEvent, StateEvent, MediaEvent, RecordEvent, TrunkEvent } from './types.js';
+export { mermaidLadder } from './mermaid.js';
+export type { MermaidLadderOptions } from './mermaid.js';
+export { writePcapng } from './pcapng.js';
+export type { PcapngOptions, PcapRtpPacket } from './pcapng.js';

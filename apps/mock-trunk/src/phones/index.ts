@@ -1,0 +1,14 @@
+/**
+ * Simulated phones: real SIP user agents with real RTP, one profile per number.
+ *
+ * @packageDocumentation
+ */
+export type {
+  PhoneProfile,
+  HeardSegment,
+  PhoneCallState,
+  PhoneCall,
+  PhoneBankOptions,
+  PhoneBank,
+} from './types.js';
+export { startPhoneBank, DEFAULT_PHONES } from './phone-bank.js';

@@ -1,0 +1,86 @@
+import type { Logger, ToneSegment } from '@referkit/media';
+import type { TrunkEvent } from '../observe/types.js';
+
+/** How a simulated phone behaves when called. */
+export interface PhoneProfile {
+  /**
+   * - `answer`: 180, then 200 with SDP after `answerAfterMs` (default 500); plays its tone.
+   * - `busy`: 486 Busy Here at once.
+   * - `no-answer`: 180 Ringing until CANCEL (the caller's ring timeout decides).
+   * - `decline`: 180, then 603 Decline after `answerAfterMs` (default 200).
+   * - `unreachable`: 503 Service Unavailable at once (a phone that cannot be reached).
+   * - `hangup-after`: answers like `answer`, then sends BYE after `hangupAfterMs` (default 5000).
+   */
+  readonly kind: 'answer' | 'busy' | 'no-answer' | 'decline' | 'unreachable' | 'hangup-after';
+  /** Delay before answering (or declining), in ms. */
+  readonly answerAfterMs?: number | undefined;
+  /** For `hangup-after`: time from answer to BYE, in ms. */
+  readonly hangupAfterMs?: number | undefined;
+  /** Codecs the phone accepts, in preference order (default `['PCMU', 'PCMA']`); `['PCMA']` = PCMA only. */
+  readonly codecs?: readonly ('PCMU' | 'PCMA')[] | undefined;
+  /** Tone the phone plays once answered (Hz, default 1000). */
+  readonly toneHz?: number | undefined;
+}
+
+/** What a phone heard, as runs of equal classification. */
+export interface HeardSegment extends ToneSegment {
+  /** `'tone:<Hz>'`, `'ringback'` (US 440+480 Hz; `hz` is then `null`) or `'silence'`. */
+  readonly heard: string;
+}
+
+/** State of one call to a simulated phone. */
+export type PhoneCallState = 'ringing' | 'answered' | 'rejected' | 'cancelled' | 'ended';
+
+/** One call a simulated phone received. */
+export interface PhoneCall {
+  /** The called number (Request-URI user). */
+  readonly number: string;
+  /** SIP Call-ID of the INVITE. */
+  readonly callId: string;
+  /** The From header value of the INVITE. */
+  readonly from: string;
+  /** Current state. */
+  readonly state: PhoneCallState;
+  /** Final status the phone sent to the INVITE, once sent. */
+  readonly status?: number | undefined;
+  /** Codec the phone answered with, once answered. */
+  readonly codec?: 'PCMU' | 'PCMA' | undefined;
+  /** When the INVITE arrived (epoch ms). */
+  readonly startedAt: number;
+  /** When the phone answered (epoch ms). */
+  readonly answeredAt?: number | undefined;
+  /** When the call ended (epoch ms). */
+  readonly endedAt?: number | undefined;
+  /** Why it ended: `'bye-received'`, `'bye-sent'`, `'cancelled'`, `'rejected'`, `'closed'`. */
+  readonly endReason?: string | undefined;
+  /** What the phone heard on this call (its timeline since answer). */
+  readonly heard: readonly HeardSegment[];
+}
+
+/** Options of {@link startPhoneBank}. */
+export interface PhoneBankOptions {
+  /** Address to bind the SIP UA and RTP sockets to (default `127.0.0.1`; `::1` works too). */
+  readonly host?: string | undefined;
+  /** Phones by E.164 number. */
+  readonly phones: Readonly<Record<string, PhoneProfile>>;
+  /** Address for RTP sockets (default: `host`). */
+  readonly rtpHost?: string | undefined;
+  /** pino-compatible logger (default: silent). */
+  readonly logger?: Logger | undefined;
+  /** Receives a {@link MediaEvent} each time what a phone hears changes. */
+  readonly onEvent?: ((event: TrunkEvent) => void) | undefined;
+}
+
+/** A running bank of simulated phones behind one SIP UA. */
+export interface PhoneBank {
+  /** Where the UA listens: send INVITEs for any phone here, with the number as Request-URI user. */
+  readonly address: { readonly host: string; readonly port: number; readonly transport: 'udp' };
+  /** The numbers served. */
+  readonly numbers: readonly string[];
+  /** What the phone with this number heard across all its calls (empty if unknown). */
+  heard(number: string): HeardSegment[];
+  /** Calls received so far (optionally only those to one number), oldest first. */
+  calls(number?: string): PhoneCall[];
+  /** Ends every call (BYE / 487), closes every RTP session and the SIP UA. */
+  close(): Promise<void>;
+}
