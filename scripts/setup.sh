@@ -14,7 +14,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 #   rtpengine-daemon  rtpengine, the media relay (installed without its recommends: no kernel module)
 #   sip-tester        sipp, the third-party SIP peer for scenarios and load
 #   chromium          headless browser for the dashboard and docs-site tests (driven by playwright-core)
-APT_PACKAGES=(rtpengine-daemon:rtpengine sip-tester:sipp chromium:chromium)
+#   linphone-cli      linphonec, a third-party softphone that transfers calls through the mock trunk
+APT_PACKAGES=(rtpengine-daemon:rtpengine sip-tester:sipp chromium:chromium linphone-cli:linphonec)
 PNPM_VERSION=10
 
 log() { printf 'setup: %s\n' "$*"; }
@@ -66,4 +67,4 @@ log "installing workspace dependencies"
 export TURBO_TELEMETRY_DISABLED=1
 pnpm install --frozen-lockfile --reporter=append-only --config.confirmModulesPurge=false
 
-log "ready: chromium $(chromium --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -1), rtpengine $(rtpengine --version 2>&1 | sed -n 's/^Version: //p'), $(sipp -v 2>&1 | grep -o 'SIPp v[0-9.]*'), pnpm $(pnpm --version), node $(node --version)"
+log "ready: linphonec $(linphonec --version 2>&1 | grep -o '[0-9][0-9.]*' | head -1), chromium $(chromium --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -1), rtpengine $(rtpengine --version 2>&1 | sed -n 's/^Version: //p'), $(sipp -v 2>&1 | grep -o 'SIPp v[0-9.]*'), pnpm $(pnpm --version), node $(node --version)"
