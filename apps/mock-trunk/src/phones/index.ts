@@ -12,3 +12,5 @@ export type {
   PhoneBank,
 } from './types.js';
 export { startPhoneBank, DEFAULT_PHONES } from './phone-bank.js';
+export { HeardTracker, createRingbackSource } from './hearing.js';
+export type { HeardTrackerOptions, RingbackSourceOptions } from './hearing.js';

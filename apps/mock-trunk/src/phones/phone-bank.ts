@@ -1,4 +1,17 @@
-import type { PhoneBank, PhoneBankOptions, PhoneProfile } from './types.js';
+import { createRtpSession, createToneSource, g711ForPayloadType, silentLogger } from '@referkit/media';
+import type { G711Codec, Logger, RtpSession } from '@referkit/media';
+import { createSipStack } from '@referkit/sip';
+import type { Dialog, IncomingRequest, SipStack } from '@referkit/sip';
+import type { TrunkEvent } from '../observe/types.js';
+import { HeardTracker } from './hearing.js';
+import type {
+  HeardSegment,
+  PhoneBank,
+  PhoneBankOptions,
+  PhoneCall,
+  PhoneCallState,
+  PhoneProfile,
+} from './types.js';
 
 /**
  * The lab's default numbers: customer `+14155550100` answers with 1000 Hz, `+14155550101` answers
@@ -6,19 +19,435 @@ import type { PhoneBank, PhoneBankOptions, PhoneProfile } from './types.js';
  * `+14155550104` declines (603).
  */
 export const DEFAULT_PHONES: Readonly<Record<string, PhoneProfile>> = Object.freeze({
-  '+14155550100': { kind: 'answer', toneHz: 1000 },
-  '+14155550101': { kind: 'answer', toneHz: 800 },
-  '+14155550102': { kind: 'busy' },
-  '+14155550103': { kind: 'no-answer' },
-  '+14155550104': { kind: 'decline' },
-});
+  '+14155550100': Object.freeze({ kind: 'answer', toneHz: 1000 }),
+  '+14155550101': Object.freeze({ kind: 'answer', toneHz: 800 }),
+  '+14155550102': Object.freeze({ kind: 'busy' }),
+  '+14155550103': Object.freeze({ kind: 'no-answer' }),
+  '+14155550104': Object.freeze({ kind: 'decline' }),
+} satisfies Record<string, PhoneProfile>);
+
+const DEFAULT_ANSWER_AFTER_MS = 500;
+const DEFAULT_DECLINE_AFTER_MS = 200;
+const DEFAULT_HANGUP_AFTER_MS = 5000;
+const DEFAULT_MAX_RING_MS = 180_000;
+const DEFAULT_TONE_HZ = 1000;
+const FRAME_MS = 20;
+/** No RTP for this long counts as silence. */
+const GAP_MS = 100;
+/** Ended calls kept for {@link PhoneBank.calls}. */
+const MAX_ENDED_CALLS = 1000;
+const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE';
+
+interface CallState {
+  readonly number: string;
+  readonly profile: PhoneProfile;
+  readonly callId: string;
+  readonly from: string;
+  readonly startedAt: number;
+  readonly tracker: HeardTracker;
+  readonly timers: Set<NodeJS.Timeout>;
+  state: PhoneCallState;
+  status?: number;
+  codec?: G711Codec;
+  answeredAt?: number;
+  endedAt?: number;
+  endReason?: string;
+  req: IncomingRequest;
+  dialog?: Dialog;
+  rtp?: RtpSession;
+  /** The 200 carried our offer (late-offer INVITE or re-INVITE): the ACK brings the answer. */
+  awaitingAnswerInAck: boolean;
+  /** Time up to which the hearing timeline is covered (audio or gap frames). */
+  coveredUntil: number;
+  gapTimer?: NodeJS.Timeout | undefined;
+}
+
+/** The user part of a `sip:`/`sips:`/`tel:` Request-URI, percent-decoded. */
+function requestUser(uri: string): string | undefined {
+  const match = /^(?:sips?:([^@;?]+)@|tel:([^;?]+))/i.exec(uri.trim());
+  const raw = match?.[1] ?? match?.[2];
+  if (raw === undefined) return undefined;
+  const user = raw.split(':')[0] ?? raw;
+  try {
+    return decodeURIComponent(user);
+  } catch {
+    return user;
+  }
+}
+
+function snapshot(call: CallState): PhoneCall {
+  return {
+    number: call.number,
+    callId: call.callId,
+    from: call.from,
+    state: call.state,
+    status: call.status,
+    codec: call.codec,
+    startedAt: call.startedAt,
+    answeredAt: call.answeredAt,
+    endedAt: call.endedAt,
+    endReason: call.endReason,
+    heard: call.tracker.timeline(),
+  };
+}
+
+class PhoneBankImpl implements PhoneBank {
+  readonly address: { readonly host: string; readonly port: number; readonly transport: 'udp' };
+  readonly numbers: readonly string[];
+  private readonly stack: SipStack;
+  private readonly phones: ReadonlyMap<string, PhoneProfile>;
+  private readonly rtpHost: string;
+  private readonly logger: Logger;
+  private readonly onEvent: ((event: TrunkEvent) => void) | undefined;
+  private readonly all: CallState[] = [];
+  private readonly active = new Set<CallState>();
+  private closing: Promise<void> | undefined;
+
+  constructor(stack: SipStack, phones: ReadonlyMap<string, PhoneProfile>, options: PhoneBankOptions) {
+    const bound = stack.addresses[0];
+    if (!bound) throw new Error('SIP stack has no bound address');
+    this.stack = stack;
+    this.address = Object.freeze({ host: bound.host, port: bound.port, transport: 'udp' as const });
+    this.phones = phones;
+    this.numbers = Object.freeze([...phones.keys()]);
+    this.rtpHost = options.rtpHost ?? options.host ?? '127.0.0.1';
+    this.logger = options.logger ?? silentLogger;
+    this.onEvent = options.onEvent;
+    stack.on('request', (req) => this.onRequest(req));
+  }
+
+  heard(number: string): HeardSegment[] {
+    return this.all.filter((c) => c.number === number).flatMap((c) => c.tracker.timeline());
+  }
+
+  calls(number?: string): PhoneCall[] {
+    return this.all.filter((c) => number === undefined || c.number === number).map(snapshot);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const byes: Promise<unknown>[] = [];
+    for (const call of [...this.active]) {
+      if (call.dialog?.state === 'confirmed' && call.state === 'answered') {
+        const dialog = call.dialog;
+        this.end(call, 'ended', 'closed');
+        byes.push(dialog.request('BYE').response);
+      } else {
+        if (!call.req.finalSent) this.respond(call, 480, 'Temporarily Unavailable');
+        this.end(call, call.state === 'ringing' ? 'rejected' : call.state, 'closed');
+      }
+    }
+    if (byes.length > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled(byes),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, 2000);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    await Promise.allSettled(this.all.flatMap((c) => (c.rtp ? [c.rtp.close()] : [])));
+    await this.stack.close();
+  }
+
+  private onRequest(req: IncomingRequest): void {
+    if (this.closing) {
+      req.respond(503, 'Service Unavailable');
+      return;
+    }
+    if (req.method === 'OPTIONS') {
+      req.respond(200, 'OK', { headers: { Allow: ALLOW } });
+      return;
+    }
+    if (req.method !== 'INVITE') {
+      req.respond(405, 'Method Not Allowed', { headers: { Allow: ALLOW } });
+      return;
+    }
+    const number = requestUser(req.uri);
+    const profile = number === undefined ? undefined : this.phones.get(number);
+    if (number === undefined || profile === undefined) {
+      req.respond(404, 'Not Found');
+      return;
+    }
+    const call: CallState = {
+      number,
+      profile,
+      callId: req.header('Call-ID') ?? '',
+      from: req.header('From') ?? '',
+      startedAt: Date.now(),
+      tracker: new HeardTracker({
+        extraHz: profile.toneHz === undefined ? [] : [profile.toneHz],
+        onChange: (heard, at) =>
+          this.onEvent?.({ type: 'media', at, party: number, callId: call.callId, heard }),
+      }),
+      timers: new Set(),
+      state: 'ringing',
+      req,
+      awaitingAnswerInAck: false,
+      coveredUntil: 0,
+    };
+    this.all.push(call);
+    this.active.add(call);
+    this.trimHistory();
+    req.on('cancel', () => {
+      call.status = 487;
+      this.end(call, 'cancelled', 'cancelled');
+    });
+    this.logger.debug({ number, kind: profile.kind, callId: call.callId }, 'phone: INVITE');
+    switch (profile.kind) {
+      case 'busy':
+        this.reject(call, profile.rejectStatus ?? 486);
+        return;
+      case 'unreachable':
+        this.reject(call, profile.rejectStatus ?? 503);
+        return;
+      case 'decline':
+        this.ring(call);
+        this.after(call, profile.answerAfterMs ?? DEFAULT_DECLINE_AFTER_MS, () =>
+          this.reject(call, profile.rejectStatus ?? 603),
+        );
+        return;
+      case 'no-answer':
+        this.ring(call);
+        this.after(call, profile.maxRingMs ?? DEFAULT_MAX_RING_MS, () => this.reject(call, 480));
+        return;
+      case 'answer':
+      case 'hangup-after':
+        void this.prepareAnswer(call).catch((err: unknown) => {
+          this.logger.error({ err, number }, 'phone: answering failed');
+          if (!call.req.finalSent) this.reject(call, 500);
+        });
+        return;
+    }
+  }
+
+  private async prepareAnswer(call: CallState): Promise<void> {
+    const { profile } = call;
+    const codecs = profile.codecs && profile.codecs.length > 0 ? profile.codecs : (['PCMU', 'PCMA'] as const);
+    const rtp = await createRtpSession({ host: this.rtpHost, logger: this.logger });
+    call.rtp = rtp;
+    if (call.state !== 'ringing' || this.closing) {
+      await rtp.close();
+      return;
+    }
+    let answerSdp: string;
+    const offer = call.req.body.toString('utf8');
+    if (offer.trim().length > 0) {
+      const accepted = rtp.acceptOffer(offer, { codecs });
+      if (!accepted.ok) {
+        const code = accepted.error.code;
+        this.logger.info({ number: call.number, code, err: accepted.error.message }, 'phone: offer refused');
+        this.reject(call, 488, 'Not Acceptable Here', accepted.error.message);
+        return;
+      }
+      answerSdp = accepted.value.sdp;
+      call.codec = accepted.value.codec;
+    } else {
+      answerSdp = rtp.localOffer({ codecs });
+      call.awaitingAnswerInAck = true;
+    }
+    this.ring(call);
+    const answerAfter =
+      profile.answerAfterMs ??
+      (profile.kind === 'answer' || profile.kind === 'hangup-after' ? DEFAULT_ANSWER_AFTER_MS : 0);
+    this.after(call, answerAfter, () => this.answer(call, answerSdp, codecs));
+  }
+
+  private answer(call: CallState, sdp: string, codecs: readonly G711Codec[]): void {
+    if (call.state !== 'ringing' || call.req.finalSent) return;
+    const rtp = call.rtp;
+    if (!rtp) return;
+    const dialog = call.req.respond(200, 'OK', {
+      headers: { 'Content-Type': 'application/sdp', Allow: ALLOW },
+      body: sdp,
+    });
+    call.status = 200;
+    call.state = 'answered';
+    call.answeredAt = Date.now();
+    if (dialog) this.watchDialog(call, dialog);
+    // Hear only what the negotiated codecs allow: a PCMA-only phone does not decode PCMU.
+    rtp.on('audio', (pcm, packet) => {
+      const codec = g711ForPayloadType(packet.payloadType);
+      const accepted = (codec !== undefined && codecs.includes(codec)) || codec === undefined;
+      if (!accepted || call.state !== 'answered') return;
+      const now = Date.now();
+      call.tracker.push(pcm, now);
+      call.coveredUntil = now;
+    });
+    call.coveredUntil = Date.now();
+    call.gapTimer = setInterval(() => this.fillGap(call), GAP_MS);
+    rtp.play(createToneSource({ frequencyHz: call.profile.toneHz ?? DEFAULT_TONE_HZ }));
+    if (call.profile.kind === 'hangup-after') {
+      this.after(call, call.profile.hangupAfterMs ?? DEFAULT_HANGUP_AFTER_MS, () => {
+        if (call.state !== 'answered' || !call.dialog) return;
+        void call.dialog.request('BYE').response.catch(() => undefined);
+        this.end(call, 'ended', 'bye-sent');
+      });
+    }
+  }
+
+  private fillGap(call: CallState): void {
+    const now = Date.now();
+    if (now - call.coveredUntil < GAP_MS) return;
+    for (let t = call.coveredUntil + FRAME_MS; t <= now; t += FRAME_MS) call.tracker.gap(t);
+    call.coveredUntil = now;
+  }
+
+  private watchDialog(call: CallState, dialog: Dialog): void {
+    if (call.dialog === dialog) return;
+    call.dialog = dialog;
+    dialog.on('ack', (ack) => {
+      if (!call.awaitingAnswerInAck || !call.rtp) return;
+      call.awaitingAnswerInAck = false;
+      const applied = call.rtp.applyAnswer(ack.body.toString('utf8'));
+      if (applied.ok) call.codec = call.rtp.codec;
+      else this.logger.warn({ err: applied.error.message, number: call.number }, 'phone: bad answer in ACK');
+    });
+    dialog.on('request', (req) => this.onInDialog(call, req));
+    dialog.on('terminated', (reason) => {
+      if (call.state === 'answered') this.end(call, 'ended', reason);
+      else if (call.state === 'ringing' && call.req.cancelled) {
+        call.status = 487;
+        this.end(call, 'cancelled', 'cancelled');
+      } else if (call.state === 'ringing') this.end(call, 'rejected', reason);
+    });
+  }
+
+  private onInDialog(call: CallState, req: IncomingRequest): void {
+    switch (req.method) {
+      case 'BYE':
+        req.respond(200, 'OK');
+        this.end(call, 'ended', 'bye-received');
+        return;
+      case 'INVITE':
+      case 'UPDATE': {
+        const rtp = call.rtp;
+        if (!rtp) {
+          req.respond(500, 'Server Internal Error');
+          return;
+        }
+        const codecs =
+          call.profile.codecs && call.profile.codecs.length > 0
+            ? call.profile.codecs
+            : (['PCMU', 'PCMA'] as const);
+        const offer = req.body.toString('utf8');
+        if (offer.trim().length === 0) {
+          if (req.method === 'UPDATE') {
+            req.respond(200, 'OK');
+            return;
+          }
+          call.awaitingAnswerInAck = true;
+          req.respond(200, 'OK', {
+            headers: { 'Content-Type': 'application/sdp' },
+            body: rtp.localOffer({ codecs }),
+          });
+          return;
+        }
+        const accepted = rtp.acceptOffer(offer, { codecs });
+        if (!accepted.ok) {
+          req.respond(488, 'Not Acceptable Here', {
+            headers: { Warning: `399 referkit "${accepted.error.message}"` },
+          });
+          return;
+        }
+        call.codec = accepted.value.codec;
+        req.respond(200, 'OK', { headers: { 'Content-Type': 'application/sdp' }, body: accepted.value.sdp });
+        return;
+      }
+      case 'OPTIONS':
+      case 'INFO':
+        req.respond(200, 'OK', { headers: { Allow: ALLOW } });
+        return;
+      default:
+        req.respond(405, 'Method Not Allowed', { headers: { Allow: ALLOW } });
+    }
+  }
+
+  private ring(call: CallState): void {
+    if (call.req.finalSent) return;
+    const dialog = call.req.respond(180, 'Ringing');
+    if (dialog) this.watchDialog(call, dialog);
+  }
+
+  private reject(call: CallState, status: number, reason?: string, warning?: string): void {
+    if (call.state !== 'ringing') return;
+    call.status = status;
+    this.respond(call, status, reason, warning);
+    this.end(call, 'rejected', 'rejected');
+  }
+
+  private respond(call: CallState, status: number, reason?: string, warning?: string): void {
+    if (call.req.finalSent) return;
+    call.req.respond(status, reason, warning ? { headers: { Warning: `399 referkit "${warning}"` } } : {});
+  }
+
+  private after(call: CallState, ms: number, fn: () => void): void {
+    const timer = setTimeout(
+      () => {
+        call.timers.delete(timer);
+        fn();
+      },
+      Math.max(0, ms),
+    );
+    call.timers.add(timer);
+  }
+
+  private end(call: CallState, state: PhoneCallState, reason: string): void {
+    if (!this.active.has(call)) return;
+    this.active.delete(call);
+    call.state = state;
+    call.endedAt = Date.now();
+    call.endReason = reason;
+    for (const timer of call.timers) clearTimeout(timer);
+    call.timers.clear();
+    if (call.gapTimer) clearInterval(call.gapTimer);
+    call.gapTimer = undefined;
+    void call.rtp?.close();
+    this.logger.debug({ number: call.number, state, reason, callId: call.callId }, 'phone: call ended');
+  }
+
+  private trimHistory(): void {
+    let excess = this.all.length - this.active.size - MAX_ENDED_CALLS;
+    for (let i = 0; i < this.all.length && excess > 0;) {
+      const call = this.all[i];
+      if (call && !this.active.has(call)) {
+        this.all.splice(i, 1);
+        excess--;
+      } else i++;
+    }
+  }
+}
 
 /**
  * Starts a bank of simulated phones: one SIP UA on an ephemeral UDP port that routes INVITEs by
- * Request-URI user to the phone with that number.
+ * Request-URI user to the phone with that number. Phones answer with real SDP, play their tone
+ * over real RTP, label what they hear (tones, US ring-back, silence) and report each change as a
+ * `media` event through `onEvent`.
+ *
+ * @example
+ * ```ts
+ * const bank = await startPhoneBank({ phones: DEFAULT_PHONES, onEvent: (e) => console.log(e) });
+ * // INVITE sip:+14155550100@<bank.address.host>:<bank.address.port> -> 180, 200 with SDP, 1000 Hz tone
+ * await bank.close();
+ * ```
  */
-export function startPhoneBank(options: PhoneBankOptions): Promise<PhoneBank> {
-  return Promise.reject(
-    new Error(`startPhoneBank: not implemented yet (${Object.keys(options.phones).length} phones)`),
-  );
+export async function startPhoneBank(options: PhoneBankOptions): Promise<PhoneBank> {
+  const phones = new Map<string, PhoneProfile>();
+  for (const [number, profile] of Object.entries(options.phones)) {
+    if (profile.toneHz !== undefined && !(profile.toneHz > 0 && profile.toneHz < 4000)) {
+      throw new RangeError(`phone ${number}: toneHz ${profile.toneHz} is outside (0, 4000)`);
+    }
+    phones.set(number, profile);
+  }
+  const stack = await createSipStack({
+    listen: [{ transport: 'udp', host: options.host ?? '127.0.0.1', port: 0 }],
+    logger: options.logger ?? silentLogger,
+    userAgent: 'referkit-phone',
+  });
+  return new PhoneBankImpl(stack, phones, options);
 }

@@ -20,11 +20,18 @@ export interface PhoneProfile {
   readonly codecs?: readonly ('PCMU' | 'PCMA')[] | undefined;
   /** Tone the phone plays once answered (Hz, default 1000). */
   readonly toneHz?: number | undefined;
+  /** Final status for `busy` (486), `decline` (603) and `unreachable` (503), e.g. 404 or 480. */
+  readonly rejectStatus?: number | undefined;
+  /** For `no-answer`: give up with 480 after this many ms (default 180 000). */
+  readonly maxRingMs?: number | undefined;
 }
 
-/** What a phone heard, as runs of equal classification. */
+/** What a phone heard, as runs of equal classification (times in epoch ms). */
 export interface HeardSegment extends ToneSegment {
-  /** `'tone:<Hz>'`, `'ringback'` (US 440+480 Hz; `hz` is then `null`) or `'silence'`. */
+  /**
+   * `'tone:<Hz>'`, `'ringback'` (US 440+480 Hz; `hz` is then `null`), `'silence'` (quiet, or no
+   * RTP arriving) or `'audio'` (sound that is no single tone).
+   */
   readonly heard: string;
 }
 
