@@ -1,2 +1,46 @@
 // Public entry point: every export of this package is listed here.
-export {};
+export {
+  DEFAULT_DOMAIN,
+  DEFAULT_RING_TIMEOUT_MS,
+  DEFAULT_TRUNK_NUMBER,
+  TrunkConfigError,
+  parseRouteTarget,
+  startMockTrunk,
+} from './trunk/trunk.js';
+export type {
+  CallRecord,
+  CallSummary,
+  MockTrunk,
+  MockTrunkOptions,
+  TrunkCredentials,
+  TrunkListen,
+} from './trunk/types.js';
+export { DEFAULT_ACL, createAcl, parseCidr, AclError } from './trunk/admission.js';
+export type { Acl } from './trunk/admission.js';
+export { referVerdict } from './trunk/refer-verdict.js';
+export type { ReferPolicy } from './trunk/refer-verdict.js';
+export { createSipBackend } from './backend/sip-backend.js';
+export type { SipBackendOptions } from './backend/sip-backend.js';
+export type {
+  BackendAddress,
+  BackendDestination,
+  BackendDialog,
+  BackendExtras,
+  BackendHeaders,
+  BackendInvite,
+  BackendInviteParams,
+  BackendMessage,
+  BackendRequest,
+  BackendResponse,
+  BackendWireMessage,
+  SignallingBackend,
+} from './backend/types.js';
+export type { MediaAnchor, MediaTags } from './trunk/media.js';
+export type {
+  CallLeg,
+  SipTraceEvent,
+  StateEvent,
+  MediaEvent,
+  RecordEvent,
+  TrunkEvent,
+} from './observe/types.js';

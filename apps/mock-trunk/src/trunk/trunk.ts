@@ -1,0 +1,400 @@
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { createRtpEngineController, startRtpEngine } from '@referkit/media';
+import type { RtpEngineController, RtpEngineSupervisor } from '@referkit/media';
+import pino from 'pino';
+import type { Logger } from 'pino';
+import { createSipBackend } from '../backend/sip-backend.js';
+import type { BackendRequest, SignallingBackend } from '../backend/types.js';
+import { startHttpApi } from '../http/index.js';
+import type { CallDetail, HttpApi, HttpSource } from '../http/index.js';
+import { mermaidLadder, writePcapng } from '../observe/index.js';
+import type { TrunkEvent } from '../observe/types.js';
+import { DEFAULT_PHONES, startPhoneBank } from '../phones/index.js';
+import type { PhoneBank } from '../phones/types.js';
+import { DEFAULT_ACL, createAcl } from './admission.js';
+import { TrunkCall, reasonFor } from './call.js';
+import type { CallContext, RouteResult } from './call.js';
+import { noMedia, rtpengineMedia } from './media.js';
+import type { MediaAnchor } from './media.js';
+import { SipTracer } from './trace.js';
+import type { CallRecord, CallSummary, MockTrunk, MockTrunkOptions, TrunkListen } from './types.js';
+import { isE164, splitUri, userOf } from './uri.js';
+
+/** Default termination domain. */
+export const DEFAULT_DOMAIN = 'lab.zt.plivo.com';
+/** Default caller ID of transfer legs (the account's number). */
+export const DEFAULT_TRUNK_NUMBER = '+14155550199';
+/** Default ring timeout of transfer targets (ms). */
+export const DEFAULT_RING_TIMEOUT_MS = 30_000;
+
+const EVENT_BUFFER = 10_000;
+const ALLOW = 'INVITE, ACK, CANCEL, BYE, REFER, NOTIFY, OPTIONS, INFO, UPDATE';
+
+/** A configuration the trunk cannot run with (bad route, CIDR, number...). */
+export class TrunkConfigError extends Error {
+  /**
+   * @param message - what is wrong and how to fix it
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrunkConfigError';
+  }
+}
+
+/**
+ * Parses a route target: `status:<code>` or a SIP URI with a literal IP host
+ * (`;transport=tcp` selects TCP, default port 5060).
+ */
+export function parseRouteTarget(number: string, target: string): RouteResult {
+  const status = /^status:(\d{3})$/.exec(target.trim());
+  if (status) {
+    const code = Number(status[1]);
+    if (code < 300 || code > 699)
+      throw new TrunkConfigError(`route ${number}: status must be 300-699, got ${code}`);
+    return { kind: 'status', status: code, reason: reasonFor(code) };
+  }
+  const uri = splitUri(target);
+  const bare = uri?.host.replace(/^\[|\]$/g, '') ?? '';
+  if (!uri || (uri.scheme !== 'sip' && uri.scheme !== 'sips') || isIP(bare) === 0) {
+    throw new TrunkConfigError(
+      `route ${number}: "${target}" is not a SIP URI with a literal IP host (e.g. sip:${number}@127.0.0.1:5080) nor status:<code>`,
+    );
+  }
+  const transport = /;transport=tcp/i.test(uri.params) ? 'tcp' : 'udp';
+  return {
+    kind: 'sip',
+    uri: target.trim(),
+    destination: { transport, host: bare, port: uri.port ?? 5060 },
+  };
+}
+
+function sipUriOf(number: string, host: string, port: number): string {
+  return `sip:${number}@${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+function loadRecords(file: string | undefined, logger: Logger): CallRecord[] {
+  if (file === undefined || !existsSync(file)) return [];
+  const out: CallRecord[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      out.push(JSON.parse(line) as CallRecord);
+    } catch (err) {
+      logger.warn({ err, file }, 'skipping an unreadable call record line');
+    }
+  }
+  return out;
+}
+
+/**
+ * Starts a Plivo-faithful mock SIP trunk: admission by IP ACL or digest, outbound calls to
+ * `sip:<E.164>@<domain>`, REFER blind transfers exactly like Plivo's (202, NOTIFY 100 / 180 /
+ * final, BYE to the transferor), media anchored in rtpengine (or `media: 'none'`), call records
+ * and an event stream.
+ *
+ * @example
+ * ```ts
+ * const trunk = await startMockTrunk({ media: 'none', phones: false,
+ *   routes: { '+14155550100': 'sip:+14155550100@127.0.0.1:5080' } });
+ * // INVITE sip:+14155550100@lab.zt.plivo.com to trunk.addresses[0]...
+ * await trunk.close();
+ * ```
+ *
+ * @throws {@link TrunkConfigError} for a bad route, CIDR, number or option.
+ */
+export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<MockTrunk> {
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const domain = (options.domain ?? DEFAULT_DOMAIN).toLowerCase();
+  const trunkNumber = options.trunkNumber ?? DEFAULT_TRUNK_NUMBER;
+  if (!isE164(trunkNumber)) throw new TrunkConfigError(`trunk number "${trunkNumber}" is not E.164`);
+  const ringTimeoutMs = options.ringTimeoutMs ?? DEFAULT_RING_TIMEOUT_MS;
+  if (!(ringTimeoutMs > 0)) throw new TrunkConfigError('ringTimeoutMs must be > 0');
+  let acl;
+  try {
+    acl = createAcl(options.acl ?? DEFAULT_ACL);
+  } catch (err) {
+    throw new TrunkConfigError(err instanceof Error ? err.message : String(err));
+  }
+  const routes = new Map<string, RouteResult>();
+  for (const [number, target] of Object.entries(options.routes ?? {})) {
+    if (!/^\+?\d{1,15}$/.test(number))
+      throw new TrunkConfigError(`route key "${number}" is not an E.164 number or prefix`);
+    routes.set(number, parseRouteTarget(number, target));
+  }
+  const listen: readonly TrunkListen[] = options.listen ?? [{ transport: 'udp', host: '127.0.0.1', port: 0 }];
+  if (listen.length === 0) throw new TrunkConfigError('at least one listen address is needed');
+
+  // Everything started so far, stopped in reverse on failure or close.
+  const cleanups: (() => Promise<void>)[] = [];
+  const undo = async (): Promise<void> => {
+    for (const fn of cleanups.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        logger.warn({ err }, 'cleanup step failed');
+      }
+    }
+  };
+
+  const listeners = new Set<(event: TrunkEvent) => void>();
+  const buffer: TrunkEvent[] = [];
+  const emit = (event: TrunkEvent): void => {
+    buffer.push(event);
+    if (buffer.length > EVENT_BUFFER) buffer.splice(0, buffer.length - EVENT_BUFFER);
+    for (const listener of [...listeners]) {
+      try {
+        listener(event);
+      } catch (err) {
+        logger.warn({ err }, 'event listener threw');
+      }
+    }
+  };
+  const tracer = new SipTracer(emit);
+  const records: CallRecord[] = loadRecords(options.recordsFile, logger);
+  const calls = new Map<string, TrunkCall>();
+
+  try {
+    let media: MediaAnchor = noMedia();
+    let controller: RtpEngineController | undefined;
+    let supervisor: RtpEngineSupervisor | undefined;
+    if ((options.media ?? 'rtpengine') === 'rtpengine') {
+      if (options.rtpengine) {
+        controller = await createRtpEngineController({
+          host: options.rtpengine.host,
+          port: options.rtpengine.port,
+          logger,
+        });
+      } else {
+        supervisor = await startRtpEngine({ deleteDelay: 0, logger });
+        cleanups.push(() => supervisor?.stop() ?? Promise.resolve());
+        controller = await supervisor.controller({ logger });
+      }
+      const c = controller;
+      cleanups.push(() => {
+        c.close();
+        return Promise.resolve();
+      });
+      media = rtpengineMedia({ controller, transcode: options.transcode, logger });
+      const m = media;
+      cleanups.push(() => m.close());
+    }
+
+    let phoneBank: PhoneBank | undefined;
+    if (options.phones !== false) {
+      try {
+        phoneBank = await startPhoneBank({
+          phones: options.phones ?? DEFAULT_PHONES,
+          logger,
+          onEvent: emit,
+        });
+        const bank = phoneBank;
+        cleanups.push(() => bank.close());
+      } catch (err) {
+        if (options.phones !== undefined) throw err;
+        logger.warn({ err }, 'simulated phones unavailable; only routes are served');
+      }
+    }
+
+    const route = (number: string): RouteResult | undefined => {
+      let best: RouteResult | undefined;
+      let bestLength = -1;
+      for (const [prefix, target] of routes) {
+        if (number.startsWith(prefix) && prefix.length > bestLength) {
+          best = target;
+          bestLength = prefix.length;
+        }
+      }
+      if (best) return best;
+      if (phoneBank?.numbers.includes(number)) {
+        const { host, port } = phoneBank.address;
+        return {
+          kind: 'sip',
+          uri: sipUriOf(number, host, port),
+          destination: { transport: 'udp', host, port },
+        };
+      }
+      return undefined;
+    };
+
+    const backend: SignallingBackend = options.backend
+      ? await options.backend(listen)
+      : await createSipBackend({
+          listen: listen.map((l) => ({
+            transport: l.transport,
+            host: l.host ?? '127.0.0.1',
+            port: l.port ?? 0,
+          })),
+          timers: options.sipTimers,
+          logger,
+          userAgent: 'referkit-mock-trunk',
+        });
+    cleanups.push(() => backend.close());
+    backend.onMessage((m) => tracer.push(m));
+
+    const ctx: CallContext = {
+      backend,
+      media,
+      logger,
+      domain,
+      trunkNumber,
+      ringTimeoutMs,
+      policy: { domain, geo: options.geo, homeCountry: options.homeCountry },
+      route,
+      emit,
+      bind: (sipCallId, call, leg) => tracer.bind(sipCallId, call, leg),
+      finished(call, callRecords) {
+        calls.delete(call.id);
+        for (const record of callRecords) {
+          records.push(record);
+          emit({ type: 'record', at: Date.now(), call: call.id, record });
+          if (options.recordsFile !== undefined) {
+            try {
+              appendFileSync(options.recordsFile, `${JSON.stringify(record)}\n`);
+            } catch (err) {
+              logger.error({ err, file: options.recordsFile }, 'cannot write the call record');
+            }
+          }
+        }
+        logger.info({ call: call.id, records: callRecords }, 'call ended');
+      },
+    };
+
+    const admit = (req: BackendRequest): boolean => {
+      if (acl.allows(req.remote.host)) return true;
+      req.respond(403, 'Forbidden');
+      logger.info({ remote: req.remote }, 'refused: source address not in the ACL');
+      return false;
+    };
+
+    backend.onRequest((req) => {
+      switch (req.method) {
+        case 'INVITE':
+          break;
+        case 'OPTIONS':
+          req.respond(200, 'OK', { headers: { Allow: ALLOW } });
+          return;
+        case 'REFER':
+        case 'NOTIFY':
+        case 'BYE':
+        case 'INFO':
+        case 'UPDATE':
+          req.respond(481, 'Call/Transaction Does Not Exist');
+          return;
+        default:
+          req.respond(405, 'Method Not Allowed', { headers: { Allow: ALLOW } });
+          return;
+      }
+      if (!admit(req)) return;
+      const number = userOf(req.uri);
+      if (number === undefined || !isE164(number)) {
+        req.respond(484, 'Address Incomplete');
+        return;
+      }
+      const target = route(number);
+      if (!target) {
+        req.respond(404, 'Not Found');
+        return;
+      }
+      if (target.kind === 'status') {
+        req.respond(target.status, target.reason);
+        return;
+      }
+      const from = userOf(req.header('From')) ?? trunkNumber;
+      const call = new TrunkCall(ctx, req, number, from);
+      calls.set(call.id, call);
+      call.start(target).catch((err: unknown) => logger.error({ err, call: call.id }, 'call failed'));
+    });
+
+    const eventsOf = (id: string): TrunkEvent[] =>
+      buffer.filter((e) =>
+        e.type === 'sip' || e.type === 'state' || e.type === 'record' ? e.call === id : e.call === id,
+      );
+    const source: HttpSource = {
+      listCalls: () => [
+        ...[...calls.values()].map((c) => ({ ...c.summary() })),
+        ...records
+          .filter((r) => r.kind === 'original' && !calls.has(r.call))
+          .map((r) => ({ id: r.call, from: r.from, to: r.to, state: 'ended', startedAt: r.startedAt })),
+      ],
+      getCall(id): CallDetail | undefined {
+        const live = calls.get(id);
+        const recs = live ? live.records() : records.filter((r) => r.call === id);
+        if (recs.length === 0) return undefined;
+        return { id, record: recs, ladder: mermaidLadder(eventsOf(id)) };
+      },
+      subscribe(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      pcap(id) {
+        if (!calls.has(id) && !records.some((r) => r.call === id)) return undefined;
+        return writePcapng(eventsOf(id));
+      },
+    };
+
+    let http: HttpApi | undefined;
+    if (options.http) {
+      http = await startHttpApi({
+        host: options.http.host,
+        port: options.http.port,
+        credentials: options.httpCredentials,
+        source,
+        logger,
+      });
+      const api = http;
+      cleanups.push(() => api.close());
+    }
+
+    let closing: Promise<void> | undefined;
+    const trunk: MockTrunk = {
+      addresses: backend.addresses,
+      domain,
+      httpUrl: http?.url,
+      phoneBank,
+      rtpengine: controller,
+      uriFor: (number) => `sip:${number}@${domain}`,
+      subscribe: (listener) => source.subscribe(listener),
+      events: () => [...buffer],
+      waitFor<E extends TrunkEvent = TrunkEvent>(
+        predicate: (event: TrunkEvent) => boolean,
+        timeoutMs = 10_000,
+      ) {
+        const past = buffer.find(predicate);
+        if (past) return Promise.resolve(past as E);
+        return new Promise<E>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            listeners.delete(listener);
+            reject(new Error(`no matching trunk event within ${timeoutMs} ms`));
+          }, timeoutMs);
+          const listener = (event: TrunkEvent): void => {
+            if (!predicate(event)) return;
+            clearTimeout(timer);
+            listeners.delete(listener);
+            resolve(event as E);
+          };
+          listeners.add(listener);
+        });
+      },
+      calls: (): CallSummary[] => [...calls.values()].map((c) => c.summary()),
+      records: () => [...records],
+      activeDialogs: () => backend.activeDialogs(),
+      close() {
+        closing ??= (async () => {
+          await Promise.all([...calls.values()].map((c) => c.shutdown()));
+          await undo();
+          listeners.clear();
+        })();
+        return closing;
+      },
+    };
+    logger.info(
+      { addresses: trunk.addresses, domain, media: options.media ?? 'rtpengine', http: trunk.httpUrl },
+      'mock trunk listening',
+    );
+    return trunk;
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}
