@@ -1,2 +1,3 @@
 // Public entry point: every export of this package is listed here.
-export {};
+export * from './transfer/index.js';
+export * from './node/index.js';

@@ -1,0 +1,4 @@
+export { transfer, canHangUp, hangUp } from './transfer.js';
+export { TransferError, TRANSFER_ERROR_CODES } from './errors.js';
+export type { TransferErrorCode, TransferErrorDetails } from './errors.js';
+export type { SessionTransferOptions, TransferLogger, TransferResult, TransferTargetInput } from './types.js';
