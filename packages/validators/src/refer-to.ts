@@ -138,7 +138,7 @@ export function validateReferTo(
         ? 'enclose the URI in angle brackets'
         : parsed.error.code === 'UNSUPPORTED_SCHEME'
           ? 'use a sip: URI'
-          : 'use the form';
+          : 'write it as a SIP URI with the E.164 number';
     return referToError(
       parsed.error.code === 'UNSUPPORTED_SCHEME' ? 'UNSUPPORTED_SCHEME' : 'MALFORMED',
       `Refer-To "${value}" is not a valid SIP address (${parsed.error.message}): ${fix}, e.g. Refer-To: ${example}`,
@@ -208,7 +208,7 @@ export function validateReferTo(
   if (country === undefined) {
     return referToError(
       'NOT_E164',
-      `Refer-To number ${user} is not a valid phone number (unknown country code or impossible number for its country): check the digits`,
+      `Refer-To number ${user} has the E.164 form but is not a valid number (unknown country code, or no such number in that country's numbering plan): check the country code and digits, e.g. sip:+14155551234@${profile.terminationDomain}`,
     );
   }
 

@@ -127,6 +127,51 @@ describe('parseSipUri', () => {
   });
 });
 
+describe('RFC 4475 torture URIs', () => {
+  it('parses the wide range of valid characters (section 3.1.1.1 "esc01"-style userinfo)', () => {
+    const uri = parsed(
+      "sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com",
+    );
+    expect(uri.user).toBe("1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*");
+    expect(uri.password).toBe("&it+has=1,weird!*pas$wo~d_too.(doesn't-it)");
+    expect(uri.host).toBe('example.com');
+    expect(parseSipUri(formatSipUri(uri))).toEqual({ ok: true, value: uri });
+  });
+
+  it('parses an escaped "@" and ";" inside the user part (3.1.1.10)', () => {
+    expect(parsed('sip:user;par=u%40example.net@example.com')).toMatchObject({
+      user: 'user;par=u@example.net',
+      host: 'example.com',
+      params: {},
+    });
+  });
+
+  it('parses escaped characters in user and an escaped header value', () => {
+    expect(parsed('sip:%22Joe%22%20Doe@example.com?Route=%3Csip:example.com%3E').user).toBe('"Joe" Doe');
+    expect(parsed('sip:sip%3Auser%40example.com@example.org').user).toBe('sip:user@example.com');
+    expect(parsed('sip:example.com?Route=%3Csip:example.com%3E').headers).toEqual({
+      Route: '<sip:example.com>',
+    });
+  });
+
+  it.each([
+    ['sip:2001:db8::10', 'BAD_HOST'], // unbracketed IPv6 (3.1.2.14)
+    ['sip:[2001:db8::10]:5070:5070', 'BAD_PORT'],
+    ['sip:user@[2001:db8::10', 'BAD_HOST'],
+    ['sip:user@example.com>', 'BAD_HOST'],
+    ['sip:<user@example.com>', 'BAD_USERINFO'],
+    ['sip:user@example.com;lr;lr', 'DUPLICATE_PARAM'],
+  ])('refuses %s (%s)', (text, code) => {
+    expect(failure(text)).toBe(code);
+  });
+
+  it('reads the IPv6 references of 3.1.1.8 and 3.1.1.9', () => {
+    expect(parsed('sip:[2001:db8::10]:5070')).toMatchObject({ host: '2001:db8::10', port: 5070 });
+    expect(parsed('sip:[2001:db8::9:1]')).toMatchObject({ host: '2001:db8::9:1', hostType: 'ipv6' });
+    expect(parsed('sip:[::ffff:192.0.2.1]')).toMatchObject({ host: '::ffff:192.0.2.1', hostType: 'ipv6' });
+  });
+});
+
 describe('formatSipUri', () => {
   it('escapes what a component does not allow and round-trips', () => {
     const uri: SipUri = {
