@@ -17,8 +17,6 @@ export type {
 } from './trunk/types.js';
 export { DEFAULT_ACL, createAcl, parseCidr, AclError } from './trunk/admission.js';
 export type { Acl } from './trunk/admission.js';
-export { referVerdict } from './trunk/refer-verdict.js';
-export type { ReferPolicy } from './trunk/refer-verdict.js';
 export { createSipBackend } from './backend/sip-backend.js';
 export type { SipBackendOptions } from './backend/sip-backend.js';
 export type {

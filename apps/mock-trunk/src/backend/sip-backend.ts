@@ -56,6 +56,7 @@ function wrapResponse(res: StackResponse, local?: BackendResponse['local']): Bac
     body: res.body.toString('utf8'),
     header: (name) => res.headers.get(name),
     headerValues: (name) => res.headers.getList(name),
+    headerLines: (name) => res.headers.getAll(name),
   };
 }
 
@@ -118,6 +119,7 @@ function wrapRequest(req: IncomingRequest): BackendRequest {
     body: req.body.toString('utf8'),
     header: (name) => req.header(name),
     headerValues: (name) => req.message.headers.getList(name),
+    headerLines: (name) => req.message.headers.getAll(name),
     respond(status, reason, extras) {
       const dialog = req.respond(status, reason, toStackExtras(extras));
       return dialog ? wrapDialog(dialog) : undefined;

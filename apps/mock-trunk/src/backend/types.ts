@@ -36,6 +36,8 @@ export interface BackendMessage {
   header(name: string): string | undefined;
   /** Every value of a header, comma-separated lists split outside quotes and `<>`. */
   headerValues(name: string): string[];
+  /** Every header line of that name, as written (lists not split). */
+  headerLines(name: string): string[];
   /** Body as text (empty when none). */
   readonly body: string;
 }

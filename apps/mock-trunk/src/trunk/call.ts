@@ -12,8 +12,8 @@ import type {
 } from '../backend/types.js';
 import type { CallLeg, TrunkEvent } from '../observe/types.js';
 import type { MediaAnchor, MediaTags } from './media.js';
-import { referVerdict } from './refer-verdict.js';
-import type { ReferPolicy } from './refer-verdict.js';
+import type { TrunkProfile } from '@referkit/validators';
+import { referDecision } from './refer-verdict.js';
 import type { CallRecord, CallSummary } from './types.js';
 import { userOf } from './uri.js';
 
@@ -30,7 +30,7 @@ export interface CallContext {
   readonly domain: string;
   readonly trunkNumber: string;
   readonly ringTimeoutMs: number;
-  readonly policy: ReferPolicy;
+  readonly profile: TrunkProfile;
   route(number: string): RouteResult | undefined;
   emit(event: TrunkEvent): void;
   /** Tells the trace which call and leg a SIP Call-ID belongs to. */
@@ -313,8 +313,9 @@ export class TrunkCall {
         this.#maybeFinish();
         return;
       case 'REFER': {
-        const verdict = referVerdict(req.headerValues('Refer-To'), this.#ctx.policy);
-        this.#log.info({ referTo: req.header('Refer-To'), verdict }, 'REFER');
+        const { verdict, error } = referDecision(req.headerLines('Refer-To'), this.#ctx.profile);
+        this.#log.info({ referTo: req.headerLines('Refer-To'), verdict, error }, 'REFER');
+        if (error) this.#setState('refer-refused', 'endpoint', `${error.code}: ${error.message}`);
         this.#feed({ type: 'refer', cseq: req.cseq, verdict }, req);
         return;
       }

@@ -1,5 +1,4 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
 import { createRtpEngineController, startRtpEngine } from '@referkit/media';
 import type { RtpEngineController, RtpEngineSupervisor } from '@referkit/media';
 import pino from 'pino';
@@ -17,9 +16,11 @@ import { TrunkCall, reasonFor } from './call.js';
 import type { CallContext, RouteResult } from './call.js';
 import { noMedia, rtpengineMedia } from './media.js';
 import type { MediaAnchor } from './media.js';
+import { profileOf } from './refer-verdict.js';
 import { SipTracer } from './trace.js';
 import type { CallRecord, CallSummary, MockTrunk, MockTrunkOptions, TrunkListen } from './types.js';
-import { isE164, splitUri, userOf } from './uri.js';
+import { parseSipUri } from '@referkit/validators';
+import { isE164Syntax, userOf, userOfUri } from './uri.js';
 
 /** Default termination domain. */
 export const DEFAULT_DOMAIN = 'lab.zt.plivo.com';
@@ -54,18 +55,18 @@ export function parseRouteTarget(number: string, target: string): RouteResult {
       throw new TrunkConfigError(`route ${number}: status must be 300-699, got ${code}`);
     return { kind: 'status', status: code, reason: reasonFor(code) };
   }
-  const uri = splitUri(target);
-  const bare = uri?.host.replace(/^\[|\]$/g, '') ?? '';
-  if (!uri || (uri.scheme !== 'sip' && uri.scheme !== 'sips') || isIP(bare) === 0) {
+  const parsed = parseSipUri(target.trim());
+  const uri = parsed.ok ? parsed.value : undefined;
+  if (!uri || uri.scheme !== 'sip' || uri.hostType === 'domain') {
     throw new TrunkConfigError(
       `route ${number}: "${target}" is not a SIP URI with a literal IP host (e.g. sip:${number}@127.0.0.1:5080) nor status:<code>`,
     );
   }
-  const transport = /;transport=tcp/i.test(uri.params) ? 'tcp' : 'udp';
+  const transport = uri.params.transport?.toLowerCase() === 'tcp' ? 'tcp' : 'udp';
   return {
     kind: 'sip',
     uri: target.trim(),
-    destination: { transport, host: bare, port: uri.port ?? 5060 },
+    destination: { transport, host: uri.host, port: uri.port ?? 5060 },
   };
 }
 
@@ -107,7 +108,7 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
   const logger = options.logger ?? pino({ level: 'silent' });
   const domain = (options.domain ?? DEFAULT_DOMAIN).toLowerCase();
   const trunkNumber = options.trunkNumber ?? DEFAULT_TRUNK_NUMBER;
-  if (!isE164(trunkNumber)) throw new TrunkConfigError(`trunk number "${trunkNumber}" is not E.164`);
+  if (!isE164Syntax(trunkNumber)) throw new TrunkConfigError(`trunk number "${trunkNumber}" is not E.164`);
   const ringTimeoutMs = options.ringTimeoutMs ?? DEFAULT_RING_TIMEOUT_MS;
   if (!(ringTimeoutMs > 0)) throw new TrunkConfigError('ringTimeoutMs must be > 0');
   let acl;
@@ -239,7 +240,7 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
       domain,
       trunkNumber,
       ringTimeoutMs,
-      policy: { domain, geo: options.geo, homeCountry: options.homeCountry },
+      profile: profileOf({ domain, geo: options.geo, homeCountry: options.homeCountry }),
       route,
       emit,
       bind: (sipCallId, call, leg) => tracer.bind(sipCallId, call, leg),
@@ -286,8 +287,8 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
           return;
       }
       if (!admit(req)) return;
-      const number = userOf(req.uri);
-      if (number === undefined || !isE164(number)) {
+      const number = userOfUri(req.uri);
+      if (number === undefined || !isE164Syntax(number)) {
         req.respond(484, 'Address Incomplete');
         return;
       }

@@ -1,6 +1,13 @@
 import { createSipStack } from '@referkit/sip';
 import type { Dialog, IncomingRequest, SipStack, StackRequest } from '@referkit/sip';
-import type { MockTrunk } from '../../src/index.js';
+import { expect } from 'vitest';
+import { startMockTrunk } from '../../src/index.js';
+import type { MockTrunk, MockTrunkOptions } from '../../src/index.js';
+
+/** The lab's customer number. */
+export const CUSTOMER = '+14155550100';
+/** The lab's answering agent number (transfer target). */
+export const AGENT = '+14155550101';
 
 /** A minimal SDP offer/answer for signalling tests (no RTP is sent with media 'none'). */
 export function sdp(port: number, codec: 'PCMU' | 'PCMA' = 'PCMU'): string {
@@ -209,4 +216,46 @@ export async function startRawEndpoint(
 /** sipfrag status codes of the NOTIFYs received, in order. */
 export function notifyCodes(ep: RawEndpoint): number[] {
   return ep.notifies.map((n) => Number(/^SIP\/2\.0 (\d{3})/.exec(n.body)?.[1] ?? 0));
+}
+
+/** A trunk (media none) with a raw customer, a raw target and a raw endpoint. */
+export interface Lab {
+  trunk: MockTrunk;
+  endpoint: RawEndpoint;
+  customer: RawPhone;
+  target: RawPhone;
+}
+
+/**
+ * Starts a lab; everything is torn down by the functions pushed on `cleanups`, and the teardown
+ * checks that the trunk left no call and no dialog behind.
+ */
+export async function startLab(
+  cleanups: (() => Promise<void>)[],
+  options: {
+    target?: PhoneBehaviour;
+    customer?: PhoneBehaviour;
+    trunk?: Partial<MockTrunkOptions>;
+    endpoint?: { contact?: string };
+  } = {},
+): Promise<Lab> {
+  const customer = await startRawPhone(options.customer);
+  cleanups.push(() => customer.close());
+  const target = await startRawPhone(options.target);
+  cleanups.push(() => target.close());
+  const trunk = await startMockTrunk({
+    media: 'none',
+    phones: false,
+    ...options.trunk,
+    routes: { [CUSTOMER]: customer.uri(CUSTOMER), [AGENT]: target.uri(AGENT), ...options.trunk?.routes },
+  });
+  cleanups.push(async () => {
+    // Every test ends its calls: none may be left in the trunk before it closes.
+    await until(() => trunk.calls().length === 0 && trunk.activeDialogs() === 0, 10_000, 'no call left');
+    expect(trunk.calls()).toEqual([]);
+    await trunk.close();
+  });
+  const endpoint = await startRawEndpoint(trunk, options.endpoint);
+  cleanups.push(() => endpoint.close());
+  return { trunk, endpoint, customer, target };
 }

@@ -1,55 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startMockTrunk } from '../../src/index.js';
-import type { MockTrunk, MockTrunkOptions } from '../../src/index.js';
-import { notifyCodes, startRawEndpoint, startRawPhone, until } from './helpers.js';
-import type { PhoneBehaviour, RawEndpoint, RawPhone } from './helpers.js';
-
-const CUSTOMER = '+14155550100';
-const AGENT = '+14155550101';
+import { AGENT, CUSTOMER, notifyCodes, startLab, until } from './helpers.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
 
-interface Lab {
-  trunk: MockTrunk;
-  endpoint: RawEndpoint;
-  customer: RawPhone;
-  target: RawPhone;
-}
-
-async function lab(
-  target: PhoneBehaviour = {},
-  options: Partial<MockTrunkOptions> = {},
-  customer: PhoneBehaviour = {},
-): Promise<Lab> {
-  const c = await startRawPhone(customer);
-  cleanups.push(() => c.close());
-  const t = await startRawPhone(target);
-  cleanups.push(() => t.close());
-  const trunk = await startMockTrunk({
-    media: 'none',
-    phones: false,
-    routes: { [CUSTOMER]: c.uri(CUSTOMER), [AGENT]: t.uri(AGENT), ...options.routes },
-    ...options,
-    ...(options.routes
-      ? { routes: { [CUSTOMER]: c.uri(CUSTOMER), [AGENT]: t.uri(AGENT), ...options.routes } }
-      : {}),
-  });
-  cleanups.push(async () => {
-    await trunk.close();
-    expect(trunk.calls()).toEqual([]);
-    expect(trunk.activeDialogs()).toBe(0);
-  });
-  const endpoint = await startRawEndpoint(trunk);
-  cleanups.push(() => endpoint.close());
-  return { trunk, endpoint, customer: c, target: t };
-}
-
 describe('startMockTrunk (media none): a REFER transfer', () => {
   it('places the customer leg, relays 180/200, and completes a blind transfer like Plivo', async () => {
-    const { trunk, endpoint, customer, target } = await lab();
+    const { trunk, endpoint, customer, target } = await startLab(cleanups);
     expect(await endpoint.call(CUSTOMER)).toBe(200);
     expect(customer.invites).toHaveLength(1);
     expect(customer.invites[0]?.uri).toBe(customer.uri(CUSTOMER));
