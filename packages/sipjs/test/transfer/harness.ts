@@ -1,12 +1,12 @@
 // Test harness: a trunk played by @referkit/sip (the far end) and SIP.js user agents on the
-// test-only UDP transport, all on 127.0.0.1 with ephemeral ports.
+// package's Node transport, all on 127.0.0.1 with ephemeral ports.
 import { createSipStack, getHeaderValues } from '@referkit/sip';
 import type { Dialog, IncomingRequest, SipStack } from '@referkit/sip';
 import { buildSipfrag } from '@referkit/validators';
 import { Invitation, Inviter, SessionState, UserAgent } from 'sip.js';
-import type { Session, SessionDescriptionHandler, URI } from 'sip.js';
-import { UdpTestTransport } from './udp-test-transport.js';
-import type { UdpTestTransportOptions } from './udp-test-transport.js';
+import type { Session } from 'sip.js';
+import { createNodeUserAgent } from '../../src/node/index.js';
+import type { NodeUserAgent } from '../../src/node/index.js';
 
 /** The lab trunk's termination domain (only ever written in headers: traffic stays on 127.0.0.1). */
 export const DOMAIN = 'lab0000000000.zt.plivo.com';
@@ -26,23 +26,6 @@ const SDP = [
   'a=rtpmap:0 PCMU/8000',
   '',
 ].join('\r\n');
-
-/** A session-description handler that offers and accepts a fixed SDP (no media in these tests). */
-class StaticSdh implements SessionDescriptionHandler {
-  close(): void {}
-  getDescription(): Promise<{ body: string; contentType: string }> {
-    return Promise.resolve({ body: SDP, contentType: 'application/sdp' });
-  }
-  hasDescription(contentType: string): boolean {
-    return contentType === 'application/sdp';
-  }
-  setDescription(): Promise<void> {
-    return Promise.resolve();
-  }
-  sendDtmf(): boolean {
-    return false;
-  }
-}
 
 /** What the trunk's REFER handler gets. */
 export interface ReferContext {
@@ -69,6 +52,7 @@ export type ReferHandler = (ctx: ReferContext) => void | Promise<void>;
 /** The trunk side of the call. */
 export interface Trunk {
   readonly stack: SipStack;
+  readonly protocol: 'udp' | 'tcp';
   readonly port: number;
   /** REFERs received, in order. */
   readonly refers: IncomingRequest[];
@@ -121,8 +105,8 @@ export function byNumber(
   };
 }
 
-export async function startTrunk(): Promise<Trunk> {
-  const stack = await createSipStack({ listen: [{ transport: 'udp', host: '127.0.0.1', port: 0 }] });
+export async function startTrunk(protocol: 'udp' | 'tcp'): Promise<Trunk> {
+  const stack = await createSipStack({ listen: [{ transport: protocol, host: '127.0.0.1', port: 0 }] });
   const address = stack.addresses[0];
   if (address === undefined) throw new Error('trunk has no address');
   const waiters: { method: string; count: number; resolve: () => void }[] = [];
@@ -130,6 +114,7 @@ export async function startTrunk(): Promise<Trunk> {
   const answerWaiters: (() => void)[] = [];
   const trunk: Trunk = {
     stack,
+    protocol,
     port: address.port,
     refers: [],
     received: [],
@@ -218,7 +203,7 @@ export async function startTrunk(): Promise<Trunk> {
         },
         body: SDP,
       },
-      { destination: { transport: 'udp', host: '127.0.0.1', port } },
+      { destination: { transport: protocol, host: '127.0.0.1', port } },
     );
     tx.on('dialog', (dialog) => {
       if (dialog.state === 'confirmed') attach(dialog);
@@ -230,36 +215,16 @@ export async function startTrunk(): Promise<Trunk> {
   return trunk;
 }
 
-/** A SIP.js user agent on the test UDP transport, pointed at the trunk. */
+/** A SIP.js user agent on the package's Node transport, with the trunk as outbound proxy. */
 export async function startUserAgent(
   trunk: Trunk,
   onInvite?: (invitation: Invitation) => void,
-): Promise<{ ua: UserAgent; port: number; logs: string[] }> {
-  const logs: string[] = [];
-  let port = 0;
-  const transportOptions: UdpTestTransportOptions = {
-    peer: { host: '127.0.0.1', port: trunk.port },
-    onBound: (bound) => {
-      port = bound;
-    },
-  };
-  const ua = new UserAgent({
-    uri: UserAgent.makeURI(`sip:agent@${DOMAIN}`) as URI,
-    transportConstructor: UdpTestTransport,
-    transportOptions,
-    // SIP.js drops responses whose Via sent-by has a port or differs from viaHost; a non-IP host
-    // makes the trunk route in-dialog requests back over the flow.
-    viaHost: 'endpoint.invalid',
-    forceRport: true,
-    contactParams: { transport: 'udp' },
-    sessionDescriptionHandlerFactory: () => new StaticSdh(),
-    logBuiltinEnabled: false,
-    logLevel: 'warn',
-    logConnector: (level, category, _label, content) => logs.push(`${level} ${category} ${content}`),
-    ...(onInvite === undefined ? {} : { delegate: { onInvite } }),
+): Promise<NodeUserAgent> {
+  return createNodeUserAgent({
+    uri: `sip:agent@${DOMAIN}`,
+    transport: { protocol: trunk.protocol, server: { host: '127.0.0.1', port: trunk.port } },
+    ...(onInvite === undefined ? {} : { userAgentOptions: { delegate: { onInvite } } }),
   });
-  await ua.start();
-  return { ua, port, logs };
 }
 
 /** Waits until the session reaches `state`. */
