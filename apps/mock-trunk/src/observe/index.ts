@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export type { CallLeg, SipTraceEvent, StateEvent, MediaEvent, RecordEvent, TrunkEvent } from './types.js';
-export { mermaidLadder } from './mermaid.js';
+export { mermaidLadder, escapeMermaidText } from './mermaid.js';
 export type { MermaidLadderOptions } from './mermaid.js';
-export { writePcapng } from './pcapng.js';
+export { writePcapng, internetChecksum, splitHostPort, PCAPNG } from './pcapng.js';
 export type { PcapngOptions, PcapRtpPacket } from './pcapng.js';
