@@ -1,3 +1,4 @@
+import type { AuthCredentials } from '../auth/index.js';
 import type { ClientTransaction, IncomingRequest, MessageExtras } from '../stack/stack-types.js';
 import { TypedEmitter } from '../stack/typed-emitter.js';
 import type { StackRequest } from '../stack/wire-message.js';
@@ -57,6 +58,8 @@ export class DialogImpl implements Dialog {
   readonly flow: HostPort;
   /** Last ACK sent (UAC), replayed when its 2xx is retransmitted. */
   lastAck: SentAck | undefined;
+  /** Credentials of the request that created the dialog, for challenges to in-dialog requests. */
+  credentials: readonly AuthCredentials[] = [];
   readonly #host: DialogHost;
   readonly #events: TypedEmitter<DialogEvents>;
   #pending2xx: { seq: number; retransmit: TimerHandle | undefined; giveUp: TimerHandle } | undefined;

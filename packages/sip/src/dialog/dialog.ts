@@ -32,8 +32,8 @@ export type DialogEndReason = 'bye-received' | 'bye-sent' | 'rejected' | 'ack-ti
 export interface DialogEvents extends Record<string, unknown[]> {
   /**
    * An in-dialog request other than ACK and CANCEL; answer it with `respond`. A BYE not answered
-   * synchronously by the listener is answered 200 by the stack, which then ends the dialog; a
-   * listener that throws before answering gets the request answered 500. With no listener, BYE and
+   * synchronously by the listener is answered 200 by the stack, which then ends the dialog (a BYE
+   * the listener answers with a non-2xx, e.g. a 401 / 407 challenge, leaves it up); a listener that throws before answering gets the request answered 500. With no listener, BYE and
    * OPTIONS get 200 and anything else 501.
    */
   request: [request: IncomingRequest];

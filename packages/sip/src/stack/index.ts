@@ -12,6 +12,7 @@ export type {
   MessageDirection,
   MessageExtras,
   OutgoingRequest,
+  SendRequestOptions,
   SipStack,
   SipStackEvents,
   SipStackOptions,

@@ -1,4 +1,6 @@
 import { isIPv6 } from 'node:net';
+import { authorizationHeaders, parseDigestAuthorization } from '../auth/index.js';
+import type { AuthCredentials } from '../auth/index.js';
 import { DialogImpl, dialogKey } from '../dialog/dialog-impl.js';
 import type { DialogHost } from '../dialog/dialog-impl.js';
 import { validateMessage } from '../message/index.js';
@@ -39,7 +41,6 @@ import { BRANCH_COOKIE, newBranch, newCallId, newTag } from './ids.js';
 import type {
   ClientTransaction,
   ClientTransactionEvents,
-  Destination,
   HeaderInput,
   IncomingRequest,
   IncomingRequestEvents,
@@ -49,6 +50,7 @@ import type {
   SipStackEvents,
   SipStackOptions,
   SipStackStats,
+  SendRequestOptions,
 } from './stack-types.js';
 import { StackError, StackErrorCode } from './stack-error.js';
 import { TypedEmitter } from './typed-emitter.js';
@@ -115,6 +117,12 @@ const REASONS: Readonly<Record<number, string>> = {
   513: 'Message Too Large',
   603: 'Decline',
 };
+
+/** The realm of an `Authorization` / `Proxy-Authorization` value ('' when unreadable). */
+function realmOf(value: string): string {
+  const r = parseDigestAuthorization(value);
+  return r.ok ? r.value.realm : '';
+}
 
 /** The standard reason phrase for a status code (or a generic one for its class). */
 export function reasonPhrase(status: number): string {
@@ -196,7 +204,7 @@ interface ClientRecord {
 
 /** The handle given to the application for a request it sends. */
 class ClientTransactionImpl implements ClientTransaction {
-  readonly request: StackRequest;
+  request: StackRequest;
   readonly response: Promise<StackResponse>;
   error: TransactionError | undefined;
   dialog: DialogImpl | undefined;
@@ -209,6 +217,12 @@ class ClientTransactionImpl implements ClientTransaction {
   readonly transport: Transport;
   readonly remote: HostPort;
   onCancel: (() => void) | undefined;
+  /** Credentials for 401 / 407 challenges (RFC 3261 22.2). */
+  credentials: readonly AuthCredentials[] = [];
+  /** Authenticated retries sent so far. */
+  authAttempts = 0;
+  /** The dialog an in-dialog request belongs to (its CSeq is bumped on a retry). */
+  inDialog: DialogImpl | undefined;
   #resolve!: (r: StackResponse) => void;
 
   constructor(request: StackRequest, transport: Transport, remote: HostPort, logger: SipLogger) {
@@ -260,6 +274,8 @@ class IncomingRequestImpl implements IncomingRequest {
       ) => DialogImpl | undefined)
     | undefined;
   isFinal: () => boolean = () => false;
+  /** Status of the final response sent, once there is one. */
+  finalStatus: number | undefined;
 
   constructor(message: StackRequest, transport: Transport, remote: HostPort, logger: SipLogger) {
     this.message = message;
@@ -434,8 +450,14 @@ class SipStackImpl implements SipStack, DialogHost {
     return `<sip:${h}:${transport.local.port}${tp}>`;
   }
 
-  sendRequest(request: OutgoingRequest, options: { readonly destination: Destination }): ClientTransaction {
+  sendRequest(request: OutgoingRequest, options: SendRequestOptions): ClientTransaction {
     const { destination } = options;
+    const credentials: readonly AuthCredentials[] =
+      options.credentials === undefined
+        ? []
+        : Array.isArray(options.credentials)
+          ? (options.credentials as readonly AuthCredentials[])
+          : [options.credentials as AuthCredentials];
     const method = request.method.toUpperCase();
     if (method === 'ACK' || method === 'CANCEL') {
       // ACK and CANCEL belong to an INVITE: the stack sends them (RFC 3261 13.2.2.4, 17.1.1.3, 9.1).
@@ -501,7 +523,14 @@ class SipStackImpl implements SipStack, DialogHost {
     ]);
     for (const [n, v] of headers) if (!skip.has(lower(n))) filled.push([n, v]);
     const full = makeRequest(method, request.uri, filled, msg.body);
-    return this.#startClient(full, transport, { host: destination.host, port: destination.port }, undefined);
+    const handle = this.#startClient(
+      full,
+      transport,
+      { host: destination.host, port: destination.port },
+      undefined,
+    );
+    handle.credentials = credentials;
+    return handle;
   }
 
   #startClient(
@@ -509,8 +538,15 @@ class SipStackImpl implements SipStack, DialogHost {
     transport: Transport,
     remote: HostPort,
     dialog: DialogImpl | undefined,
-  ): ClientTransaction {
-    const handle = new ClientTransactionImpl(request, transport, remote, this.logger);
+    reuse?: ClientTransactionImpl,
+  ): ClientTransactionImpl {
+    const handle = reuse ?? new ClientTransactionImpl(request, transport, remote, this.logger);
+    if (reuse !== undefined) {
+      // An authenticated retry continues the application's handle (RFC 3261 22.2).
+      reuse.request = request;
+      reuse.provisionalSeen = false;
+      reuse.cancelSent = false;
+    }
     handle.dialog = dialog;
     const via = parseVia(getHeader(request, 'via') ?? '');
     const branch = via === undefined ? '' : (param(via.params, 'branch') ?? '');
@@ -561,7 +597,7 @@ class SipStackImpl implements SipStack, DialogHost {
         sendRequest: send,
         onResponse: (status, res) => {
           if (status < 200) handle.events.emit('provisional', res);
-          else handle.finish(res);
+          else if (!this.#retryWithCredentials(handle, res)) handle.finish(res);
         },
         onError,
         onTerminated,
@@ -638,7 +674,62 @@ class SipStackImpl implements SipStack, DialogHost {
     }
     // 300-699: the transaction has sent the ACK; an early dialog ends.
     if (handle.dialog !== undefined && handle.dialog.state === 'early') handle.dialog.terminate('rejected');
+    if (this.#retryWithCredentials(handle, res)) return;
     handle.finish(res);
+  }
+
+  /**
+   * Answers a 401 / 407 by resending the request with Digest credentials (RFC 3261 section
+   * 22.2 / 22.3): same Call-ID, From and To, CSeq + 1, a new branch. One retry, plus up to two
+   * more when the server marks the nonce stale. Returns false when the response stands.
+   */
+  #retryWithCredentials(handle: ClientTransactionImpl, res: StackResponse): boolean {
+    if ((res.status !== 401 && res.status !== 407) || handle.credentials.length === 0) return false;
+    if (this.#closed || handle.cancelRequested || handle.final !== undefined) return false;
+    const req = handle.request;
+    const answers = authorizationHeaders(
+      res,
+      { method: req.method, uri: req.uri, body: req.body },
+      handle.credentials,
+    );
+    if (answers.length === 0) return false;
+    const stale = /stale\s*=\s*"?true/i.test(
+      [...res.headers.getAll('www-authenticate'), ...res.headers.getAll('proxy-authenticate')].join(','),
+    );
+    // https://www.rfc-editor.org/rfc/rfc3261#section-22.2 : a second challenge means the credentials were refused.
+    if (handle.authAttempts >= (stale ? 3 : 1)) return false;
+    const cseq = parseCSeq(getHeader(req, 'cseq'));
+    if (cseq === undefined) return false;
+    const dialog = handle.inDialog;
+    let seq = cseq.seq + 1;
+    if (dialog !== undefined) {
+      seq = Math.max(seq, (dialog.localSeq ?? 0) + 1);
+      dialog.localSeq = seq;
+    }
+    const answered = new Set(answers.map(([n, v]) => `${n.toLowerCase()}\u0000${realmOf(v)}`));
+    const headers: [string, string][] = [['Via', this.#viaFor(handle.transport, newBranch())]];
+    for (const f of req.headers) {
+      if (f.key === 'via' || f.key === 'content-length') continue;
+      if (f.key === 'cseq') {
+        headers.push([f.name, `${seq} ${req.method}`]);
+        continue;
+      }
+      // Credentials for a realm challenged again are replaced; others are kept (RFC 3261 22.3).
+      if (
+        (f.key === 'authorization' || f.key === 'proxy-authorization') &&
+        answered.has(`${f.key}\u0000${realmOf(f.value)}`)
+      )
+        continue;
+      headers.push([f.name, f.value]);
+    }
+    headers.push(...answers);
+    const retry = makeRequest(req.method, req.uri, headers, req.body);
+    handle.authAttempts++;
+    this.logger.debug({ status: res.status, method: req.method }, 'answering a digest challenge');
+    handle.events.emit('challenge', res, retry);
+    const reinvite = req.method === 'INVITE' ? handle.inDialog : undefined;
+    this.#startClient(retry, handle.transport, handle.remote, reinvite, handle);
+    return true;
   }
 
   #onInvite2xx(handle: ClientTransactionImpl, res: StackResponse, toTag: string | undefined): void {
@@ -716,6 +807,7 @@ class SipStackImpl implements SipStack, DialogHost {
       transport: handle.transport.protocol,
       flow: handle.remote,
     });
+    d.credentials = handle.credentials;
     this.#dialogs.set(d.key, d);
     this.stats.activeDialogs++;
     if (state === 'early') handle.dialog = d;
@@ -844,12 +936,15 @@ class SipStackImpl implements SipStack, DialogHost {
       );
       return handle;
     }
-    return this.#startClient(
+    const handle = this.#startClient(
       request,
       transport,
       { host: dest.host, port: dest.port },
       method === 'INVITE' ? dialog : undefined,
     );
+    handle.credentials = dialog.credentials;
+    handle.inDialog = dialog;
+    return handle;
   }
 
   forget(dialog: DialogImpl): void {
@@ -1159,6 +1254,7 @@ class SipStackImpl implements SipStack, DialogHost {
       throw new StackError(StackErrorCode.InvalidStatus, `status ${status} is not 100-699`);
     }
     const req = incoming.message;
+    if (status >= 200) incoming.finalStatus = status;
     const res = this.#buildResponse(incoming, status, reason, extras, status !== 100);
     const isInvite = req.method === 'INVITE';
     const creates = isInvite && status > 100 && status < 300;
@@ -1285,7 +1381,10 @@ class SipStackImpl implements SipStack, DialogHost {
     else incoming.respond(501);
     if (bye) {
       if (!incoming.finalSent) incoming.respond(200);
-      dialog.terminate('bye-received');
+      // https://www.rfc-editor.org/rfc/rfc3261#section-15.1.2 : the session ends with the 2xx to BYE
+      // (a BYE answered 401 / 407 is retried with credentials in the same dialog).
+      const st = incoming.finalStatus;
+      if (st === undefined || (st >= 200 && st < 300)) dialog.terminate('bye-received');
     }
   }
 }

@@ -1,3 +1,4 @@
+import type { AuthCredentials } from '../auth/index.js';
 import type { Dialog } from '../dialog/index.js';
 import type { Clock, TimerConfig, TransactionError } from '../transaction/index.js';
 import type { HostPort, SipLogger, TransportAddress, TransportProtocol } from '../transport/index.js';
@@ -53,6 +54,19 @@ export interface OutgoingRequest extends MessageExtras {
 export interface Destination extends HostPort {
   /** Transport; the stack must listen on this transport and address family. */
   readonly transport: TransportProtocol;
+}
+
+/** Options of {@link SipStack.sendRequest}. */
+export interface SendRequestOptions {
+  /** Where to send the request. */
+  readonly destination: Destination;
+  /**
+   * Credentials to answer a 401 / 407 Digest challenge with (RFC 3261 section 22.2, 22.3): the
+   * stack resends the request once with `Authorization` / `Proxy-Authorization` (same Call-ID and
+   * From tag, CSeq + 1, new branch), and again if the server says the nonce was stale. Dialogs
+   * created by the request keep them for their own requests (BYE, re-INVITE, REFER...).
+   */
+  readonly credentials?: AuthCredentials | readonly AuthCredentials[];
 }
 
 /** Direction of a message on the wire. */
@@ -136,11 +150,19 @@ export interface ClientTransactionEvents extends Record<string, unknown[]> {
   final: [response: StackResponse];
   /** A dialog was created (early from a 1xx with a to-tag, or confirmed from a 2xx to INVITE). */
   dialog: [dialog: Dialog];
+  /**
+   * A 401 / 407 is being answered with credentials: `response` is the challenge, `retry` the
+   * authenticated request just sent (also readable as `request` from now on).
+   */
+  challenge: [response: StackResponse, retry: StackRequest];
 }
 
 /** A request in flight: its client transaction, seen from the application. */
 export interface ClientTransaction {
-  /** The request as sent (with Via, CSeq, tags filled in). */
+  /**
+   * The request as sent (with Via, CSeq, tags filled in); after a 401 / 407 answered with
+   * credentials, the authenticated retry.
+   */
   readonly request: StackRequest;
   /**
    * Resolves with the first final response. Never rejects: a Timer B/F timeout resolves with a
@@ -157,7 +179,7 @@ export interface ClientTransaction {
    * A no-op for other methods and after a final response.
    */
   cancel(): void;
-  /** Subscribes to `provisional`, `final` or `dialog`. */
+  /** Subscribes to `provisional`, `final`, `dialog` or `challenge`. */
   on<K extends keyof ClientTransactionEvents>(
     event: K,
     listener: (...args: ClientTransactionEvents[K]) => void,
@@ -200,9 +222,11 @@ export interface SipStack {
    * Sends an out-of-dialog request. The stack fills in what is missing: Via (branch
    * `z9hG4bK...`, `rport`), From (with a tag), To, Call-ID, CSeq, Max-Forwards: 70, Contact
    * (for INVITE, SUBSCRIBE, REFER), User-Agent, Content-Length. Throws a `StackError`
-   * (`INVALID_REQUEST`) for ACK and CANCEL, which the stack sends itself.
+   * (`INVALID_REQUEST`) for ACK and CANCEL, which the stack sends itself. With
+   * `options.credentials`, a 401 / 407 final response is answered by resending the request with
+   * Digest credentials; `response` then resolves with the final response to the retry.
    */
-  sendRequest(request: OutgoingRequest, options: { readonly destination: Destination }): ClientTransaction;
+  sendRequest(request: OutgoingRequest, options: SendRequestOptions): ClientTransaction;
   /** Stops every transaction, dialog and timer and closes every socket. Idempotent. */
   close(): Promise<void>;
 }

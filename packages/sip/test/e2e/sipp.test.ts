@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSipStack } from '../../src/index.js';
+import { createDigestAuthenticator, createSipStack } from '../../src/index.js';
 import type { Dialog, SipStack } from '../../src/index.js';
 import { dropFirst, startLossyRelay } from '../helpers/lossy-relay.js';
 import type { RelayDirection } from '../helpers/lossy-relay.js';
@@ -234,6 +234,71 @@ describe.skipIf(!available)('the engine as UAC against SIPp as UAS', () => {
     expect((await dialog.request('BYE').response).status).toBe(200);
     await expectPass(p);
   });
+});
+
+describe.skipIf(!available)('digest authentication against SIPp', () => {
+  const cases = [
+    ['udp', false],
+    ['udp', true],
+    ['tcp', false],
+    ['tcp', true],
+  ] as const;
+  for (const [transport, proxy] of cases) {
+    it(`SIPp's [authentication] answers the engine's ${proxy ? 407 : 401} over ${transport}`, async () => {
+      const stack = await engine(transport);
+      // SIPp 3.6 computes MD5 only: offer MD5 alone (the default offers SHA-256 first).
+      const auth = createDigestAuthenticator({
+        realm: 'referkit.test',
+        users: { alice: 'wonderland' },
+        algorithms: ['MD5'],
+        proxy,
+      });
+      const outcomes: string[] = [];
+      stack.on('request', (req) => {
+        const v = auth.authenticate(req);
+        outcomes.push(v.ok ? `ok ${v.username}` : v.error.code);
+        if (v.ok) req.respond(200);
+      });
+      const a = stack.addresses[0]!;
+      await expectPass(
+        sipp({
+          scenarioFile: scenario('uac-auth.xml'),
+          port: await freePort(),
+          remote: `${a.host}:${a.port}`,
+          transport: transport === 'udp' ? 'u1' : 't1',
+          // SIPp's digest uri defaults to sip:remote_ip:port; make it the Request-URI (SIPp adds "sip:").
+          extra: ['-auth_uri', `service@${a.host}:${a.port}`],
+        }),
+      );
+      expect(outcomes).toEqual(['MISSING_CREDENTIALS', 'ok alice']);
+    });
+  }
+
+  for (const [password, expected] of [
+    ['wonderland', 200],
+    ['wrong', 403],
+  ] as const) {
+    it(`the engine answers SIPp's 401; SIPp's verifyauth ${expected === 200 ? 'accepts' : 'refuses'} the ${password} password`, async () => {
+      const stack = await engine();
+      const port = await freePort();
+      const p = sipp({ scenarioFile: scenario('uas-auth.xml'), port });
+      await waitForUdpBound(port);
+      const call = stack.sendRequest(
+        { method: 'INVITE', uri: `sip:sipp@127.0.0.1:${port}` },
+        {
+          destination: { transport: 'udp', host: '127.0.0.1', port },
+          credentials: { username: 'alice', password },
+        },
+      );
+      const challenged: number[] = [];
+      call.on('challenge', (r) => challenged.push(r.status));
+      expect((await call.response).status).toBe(expected);
+      expect(challenged).toEqual([401]);
+      expect(call.request.headers.get('cseq')).toBe('2 INVITE');
+      if (expected === 200) expect((await call.dialog!.request('BYE').response).status).toBe(200);
+      await expectPass(p);
+    });
+  }
 });
 
 describe.skipIf(!available)('retransmission under injected UDP loss (lossy relay)', () => {
