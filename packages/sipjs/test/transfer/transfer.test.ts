@@ -1,6 +1,7 @@
 import type { TransferProgress } from '@referkit/core';
 import { SessionState } from 'sip.js';
 import type { Invitation, UserAgent } from 'sip.js';
+import { plivoProfile, toTrunkReferVerdict, validateReferTo } from '@referkit/validators';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canHangUp, hangUp, transfer, TransferError } from '../../src/index.js';
 import {
@@ -119,21 +120,27 @@ describe.each(['udp', 'tcp'] as const)('transfer() on an outbound call (Inviter)
     expect(await trunk.answers(6)).toEqual([200, 200, 200, 200, 200, 200]);
   });
 
-  it('resolves rejected with the trunk 403 / 400 when validation is off (lab demonstration)', async () => {
+  it('with validate: false sends what it is given; a Plivo-like trunk answers 403 / 400 and the call stays up', async () => {
     const { trunk, ua } = await setup();
+    // The trunk checks Refer-To the way Plivo does.
+    const profile = plivoProfile({ terminationDomain: DOMAIN });
     trunk.onRefer = (ctx) => {
-      const referTo = ctx.request.header('Refer-To') ?? '';
-      ctx.request.respond(
-        referTo.startsWith('<') ? 403 : 400,
-        referTo.startsWith('<') ? 'Forbidden' : 'Bad Request',
-      );
+      const verdict = toTrunkReferVerdict(validateReferTo(referToValues(ctx.request), profile));
+      if (verdict.ok) void connects(ctx);
+      else ctx.request.respond(verdict.status, verdict.reason);
     };
     const session = await placeCall(ua);
 
-    const forbidden = await transfer(session, 'sip:+14155550101@10.0.0.7', { validate: false });
-    expect(forbidden).toMatchObject({ kind: 'rejected', code: 403, reason: 'Forbidden' });
-    expect(referToValues(trunk.refers[0]!)).toEqual(['<sip:+14155550101@10.0.0.7>']);
+    const privateIp = await transfer(session, 'sip:+14155550101@10.0.0.7', { validate: false });
+    expect(privateIp).toMatchObject({ kind: 'rejected', code: 403 });
+    const notE164 = await transfer(session, `sip:agent@${DOMAIN}`, { validate: false });
+    expect(notE164).toMatchObject({ kind: 'rejected', code: 400 });
+    expect(trunk.refers.map((r) => referToValues(r))).toEqual([
+      ['<sip:+14155550101@10.0.0.7>'],
+      [`<sip:agent@${DOMAIN}>`],
+    ]);
     expect(session.state).toBe(SessionState.Established);
+    expect(canHangUp(session)).toBe(true);
   });
 
   it('refuses an invalid target before sending anything (typed error with the 403 verdict)', async () => {
@@ -266,6 +273,68 @@ describe.each(['udp', 'tcp'] as const)('transfer() on an outbound call (Inviter)
     expect(result.kind).toBe('succeeded');
     expect(await trunk.answers(3)).toEqual([200, 481, 200]);
     expect(trunk.errors).toEqual([]);
+  });
+
+  it('hangUpOnSuccess sends BYE right after the 2xx NOTIFY; display name and referredBy: false shape the REFER', async () => {
+    const { trunk, ua } = await setup();
+    trunk.onRefer = async (ctx) => {
+      ctx.request.respond(202);
+      await ctx.notify(200, { state: 'terminated' });
+    };
+    const session = await placeCall(ua);
+    const ended = sessionState(session, SessionState.Terminated);
+
+    const result = await transfer(
+      session,
+      { uri: AGENT, displayName: 'Support "L2"' },
+      {
+        hangUpOnSuccess: true,
+        referredBy: false,
+      },
+    );
+
+    expect(result.kind).toBe('succeeded');
+    await trunk.waitFor('BYE');
+    await ended;
+    const refer = trunk.refers[0]!;
+    expect(referToValues(refer)).toEqual([`"Support \\"L2\\"" <sip:${AGENT}@${DOMAIN}>`]);
+    expect(refer.header('Referred-By')).toBeUndefined();
+    expect(trunk.received).toEqual(['REFER', 'BYE']);
+  });
+
+  it('passes NOTIFYs of other event packages to the session delegate while a transfer runs', async () => {
+    const { trunk, ua } = await setup();
+    let other: (() => Promise<number>) | undefined;
+    let finish: (() => Promise<number>) | undefined;
+    const accepted = new Promise<void>((resolve) => {
+      trunk.onRefer = (ctx) => {
+        ctx.request.respond(202);
+        other = async () =>
+          (
+            await ctx.dialog.request('NOTIFY', {
+              headers: { Event: 'dialog', 'Subscription-State': 'active', 'Content-Type': 'text/plain' },
+              body: 'hello',
+            }).response
+          ).status;
+        finish = () => ctx.notify(200, { state: 'terminated' });
+        resolve();
+      };
+    });
+    const session = await placeCall(ua);
+    const seen: string[] = [];
+    session.delegate = {
+      onNotify: (notification) => {
+        seen.push(notification.request.getHeader('event') ?? '');
+        void notification.reject({ statusCode: 489, reasonPhrase: 'Bad Event' });
+      },
+    };
+    const pending = transfer(session, AGENT);
+    await accepted;
+
+    expect(await other?.()).toBe(489);
+    expect(seen).toEqual(['dialog']);
+    expect(await finish?.()).toBe(200);
+    expect((await pending).kind).toBe('succeeded');
   });
 
   it('resolves unverified on 202 with Refer-Sub: false', async () => {
