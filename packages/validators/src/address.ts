@@ -39,6 +39,8 @@ const RANGE_NAMES: Readonly<Record<string, string>> = {
 export function classifyAddress(text: string): AddressClass | undefined {
   if (typeof text !== 'string') return undefined;
   const bare = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+  // No IP address is longer than 45 characters; longer text never reaches ipaddr.js's parser.
+  if (bare.length > 45) return undefined;
   let address: ipaddr.IPv4 | ipaddr.IPv6;
   let mapped = false;
   if (ipaddr.IPv4.isValidFourPartDecimal(bare)) {

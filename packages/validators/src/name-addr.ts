@@ -190,31 +190,29 @@ export function parseHeaderParams(text: string): Result<Record<string, string | 
  */
 export function splitHeaderList(value: string): string[] {
   const parts: string[] = [];
-  let current = '';
+  const push = (from: number, to: number): void => {
+    const part = value.slice(from, to).trim();
+    if (part.length > 0) parts.push(part);
+  };
+  let start = 0;
   let inQuotes = false;
   let inBrackets = false;
   for (let i = 0; i < value.length; i++) {
-    const ch = value.charAt(i);
+    const code = value.charCodeAt(i);
     if (inQuotes) {
-      current += ch;
-      if (ch === '\\' && i + 1 < value.length) {
-        current += value.charAt(i + 1);
-        i++;
-      } else if (ch === '"') {
-        inQuotes = false;
-      }
-      continue;
+      if (code === 0x5c /* \ */) i++;
+      else if (code === 0x22 /* " */) inQuotes = false;
+    } else if (code === 0x22) {
+      inQuotes = true;
+    } else if (code === 0x3c /* < */) {
+      inBrackets = true;
+    } else if (code === 0x3e /* > */) {
+      inBrackets = false;
+    } else if (code === 0x2c /* , */ && !inBrackets) {
+      push(start, i);
+      start = i + 1;
     }
-    if (ch === '"') inQuotes = true;
-    else if (ch === '<') inBrackets = true;
-    else if (ch === '>') inBrackets = false;
-    else if (ch === ',' && !inBrackets) {
-      if (current.trim().length > 0) parts.push(current.trim());
-      current = '';
-      continue;
-    }
-    current += ch;
   }
-  if (current.trim().length > 0) parts.push(current.trim());
+  push(start, value.length);
   return parts;
 }

@@ -177,11 +177,12 @@ export function validateReferTo(
     );
   }
   const host = normalizeDomain(uri.host);
+  // The trunk's own termination domain is always a valid target host, even when it does not end
+  // in the suffix (a lab trunk); strict mode accepts nothing else.
   const domainOk =
     uri.hostType === 'domain' &&
-    (profile.strict
-      ? host === profile.terminationDomain
-      : host.endsWith(profile.domainSuffix) && host.length > profile.domainSuffix.length);
+    (host === profile.terminationDomain ||
+      (!profile.strict && host.endsWith(profile.domainSuffix) && host.length > profile.domainSuffix.length));
   if (!domainOk) {
     const rule = profile.strict
       ? `only the trunk's termination domain ${profile.terminationDomain} is accepted (strict mode)`

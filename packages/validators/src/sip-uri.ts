@@ -88,6 +88,8 @@ const DOMAIN_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const TOP_LABEL = /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const IPV6_CHARS = /^[0-9a-f:.]+$/;
 const PORT = /^[0-9]{1,5}$/;
+/** Longest textual IPv6 address (eight groups, or six and an embedded IPv4 address). */
+const MAX_IPV6_LENGTH = 45;
 
 /**
  * Parses a `sip:`, `sips:` or `tel:` URI per RFC 3261 sections 19.1 and 25 (and RFC 3966 for
@@ -151,7 +153,7 @@ function parseSip(scheme: 'sip' | 'sips', rest: string): Result<SipUri, UriError
     const close = hostPart.indexOf(']');
     if (close < 0) return uriError('BAD_HOST', 'IPv6 reference has no closing "]"');
     const address = asciiLower(hostPart.slice(1, close));
-    if (!IPV6_CHARS.test(address) || !ipaddr.IPv6.isValid(address)) {
+    if (address.length > MAX_IPV6_LENGTH || !IPV6_CHARS.test(address) || !ipaddr.IPv6.isValid(address)) {
       return uriError('BAD_HOST', `"[${address}]" is not a valid IPv6 reference`);
     }
     host = address;
@@ -273,9 +275,10 @@ function parseTel(rest: string): Result<SipUri, UriError> {
   const digits = number.value;
   const global = digits.startsWith('+');
   const body = global ? digits.slice(1) : digits;
+  // Two linear tests rather than one pattern with two stars, which backtracks quadratically.
   const valid = global
-    ? /^[0-9().-]*[0-9][0-9().-]*$/.test(body)
-    : /^[0-9a-fA-F*#().-]*[0-9a-fA-F*#][0-9a-fA-F*#().-]*$/.test(body);
+    ? /^[0-9().-]+$/.test(body) && /[0-9]/.test(body)
+    : /^[0-9a-fA-F*#().-]+$/.test(body) && /[0-9a-fA-F*#]/.test(body);
   if (!valid) return uriError('BAD_NUMBER', `"${digits}" is not a telephone number (RFC 3966)`);
   const params = parseUriParams(semi >= 0 ? rest.slice(semi) : '', TEL_PNAME_CHARS, PARAM_CHARS);
   if (!params.ok) return params;

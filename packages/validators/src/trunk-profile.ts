@@ -7,7 +7,10 @@ import { asciiLower } from './result.js';
 export interface TrunkProfile {
   /** Name of the trunk provider, used in messages (`'Plivo'`). */
   readonly name: string;
-  /** Suffix every transfer target's host must end with (`'.zt.plivo.com'`), lower-case. */
+  /**
+   * Suffix a transfer target's host must end with (`'.zt.plivo.com'`), lower-case, unless the host
+   * is {@link TrunkProfile.terminationDomain} itself.
+   */
   readonly domainSuffix: string;
   /** The trunk's own termination domain (`'xxxxxxxxxxxx.zt.plivo.com'`), lower-case, no trailing dot. */
   readonly terminationDomain: string;

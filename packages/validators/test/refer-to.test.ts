@@ -105,6 +105,13 @@ describe('validateReferTo with plivoProfile', () => {
     expect(refusal(`<sip:+14155551234@${DOMAIN}>`, canadian).code).toBe('GEO_NOT_PERMITTED');
   });
 
+  it('always accepts the trunk’s own termination domain, even outside .zt.plivo.com', () => {
+    const lab = plivoProfile({ terminationDomain: 'Trunk.Lab.Example' });
+    expect(validateReferTo('<sip:+14155551234@trunk.lab.example>', lab).ok).toBe(true);
+    expect(validateReferTo('<sip:+14155551234@x.zt.plivo.com>', lab).ok).toBe(true);
+    expect(refusal('<sip:+14155551234@other.lab.example>', lab).code).toBe('FOREIGN_DOMAIN');
+  });
+
   it('strict mode accepts only the trunk’s own termination domain', () => {
     const strict = plivoProfile({ terminationDomain: DOMAIN, strict: true });
     expect(validateReferTo(`<sip:+14155551234@${DOMAIN}>`, strict).ok).toBe(true);
