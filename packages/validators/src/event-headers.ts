@@ -54,7 +54,7 @@ export interface EventHeader {
   /** Event package (with any `.template`), lower-cased: `'refer'`. */
   readonly package: string;
   /** The `id` parameter, when present. */
-  readonly id?: string;
+  readonly id?: string | undefined;
   /** Other parameters by lower-cased name (`null` for a flag), `id` excluded. */
   readonly params: Readonly<Record<string, string | null>>;
 }
@@ -91,11 +91,11 @@ export interface SubscriptionState {
   /** `active`, `pending`, `terminated`, or an extension state. */
   readonly state: 'active' | 'pending' | 'terminated' | (string & {});
   /** The `reason` parameter (`noresource`, `timeout`, `rejected`...), with `terminated`. */
-  readonly reason?: string;
+  readonly reason?: string | undefined;
   /** The `expires` parameter in seconds. */
-  readonly expires?: number;
+  readonly expires?: number | undefined;
   /** The `retry-after` parameter in seconds. */
-  readonly retryAfter?: number;
+  readonly retryAfter?: number | undefined;
   /** Other parameters by lower-cased name, the three above excluded. */
   readonly params: Readonly<Record<string, string | null>>;
 }
@@ -167,7 +167,7 @@ export function parseReferSub(value: string): Result<ReferSub, HeaderError> {
 /** A `Referred-By` header (RFC 3892 section 3; compact form `b`). */
 export interface ReferredBy {
   /** Display name, when given. */
-  readonly displayName?: string;
+  readonly displayName?: string | undefined;
   /** The referrer's URI. */
   readonly uri: SipUri;
   /** The `cid` parameter (Content-ID of a signed Referred-By token), unquoted. */

@@ -9,7 +9,7 @@ import { formatSipUri, parseSipUri, type SipUri, type UriError, type UriErrorCod
  */
 export interface NameAddr {
   /** Display name; unquoted and unescaped when it was a quoted-string. Absent when none was given. */
-  readonly displayName?: string;
+  readonly displayName?: string | undefined;
   /** The URI between the angle brackets (or the bare addr-spec). */
   readonly uri: SipUri;
   /**

@@ -36,15 +36,15 @@ export interface SipUri {
   /** URI scheme, lower-cased. */
   readonly scheme: SipUriScheme;
   /** User part (decoded), or the number of a `tel:` URI. */
-  readonly user?: string;
+  readonly user?: string | undefined;
   /** Password of the userinfo (decoded); deprecated by RFC 3261 but parsed. */
-  readonly password?: string;
+  readonly password?: string | undefined;
   /** Host: a domain name, an IPv4 address, or an IPv6 address without brackets. Empty for `tel:`. */
   readonly host: string;
   /** Form of {@link SipUri.host}. */
   readonly hostType: SipHostType;
   /** Port, when the URI gives one. */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /** uri-parameters by lower-cased name; `null` for a parameter without a value. */
   readonly params: Readonly<Record<string, string | null>>;
   /** Embedded headers (`?name=value&...`), decoded. */
