@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { createRtpEngineController, startRtpEngine } from '@referkit/media';
+import { Headers, createDigestAuthenticator } from '@referkit/sip';
 import type { RtpEngineController, RtpEngineSupervisor } from '@referkit/media';
 import pino from 'pino';
 import type { Logger } from 'pino';
@@ -261,10 +262,43 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
       },
     };
 
+    // Digest for sources outside the ACL: 407 with Proxy-Authenticate (SHA-256 and MD5), 403 for
+    // a wrong password or unknown user (Plivo answers bad credentials with 403).
+    const digest = options.credentials
+      ? createDigestAuthenticator({
+          realm: domain,
+          proxy: true,
+          users: { [options.credentials.user]: options.credentials.password },
+          onInvalid: 'forbidden',
+          checkUri: false,
+        })
+      : undefined;
     const admit = (req: BackendRequest): boolean => {
       if (acl.allows(req.remote.host)) return true;
-      req.respond(403, 'Forbidden');
-      logger.info({ remote: req.remote }, 'refused: source address not in the ACL');
+      if (!digest) {
+        req.respond(403, 'Forbidden');
+        logger.info({ remote: req.remote }, 'refused: source address not in the ACL');
+        return false;
+      }
+      const result = digest.verify({
+        method: req.method,
+        uri: req.uri,
+        headers: new Headers(
+          req.headerLines('Proxy-Authorization').map((v) => ['Proxy-Authorization', v] as const),
+        ),
+        body: Buffer.from(req.body),
+      });
+      if (result.ok) return true;
+      const code = result.error.code;
+      if (code === 'UNKNOWN_USER' || code === 'WRONG_RESPONSE') {
+        req.respond(403, 'Forbidden');
+        logger.info({ remote: req.remote, code }, 'refused: bad digest credentials');
+        return false;
+      }
+      const challenge = digest.challenge({ stale: code === 'STALE_NONCE' });
+      const headers: Record<string, string[]> = {};
+      for (const [name, value] of challenge.headers) (headers[name] ??= []).push(value);
+      req.respond(challenge.status, challenge.reason, { headers });
       return false;
     };
 

@@ -149,7 +149,11 @@ export interface RawEndpoint {
 /** Starts a raw endpoint pointed at a trunk. `notifyReply` lets a test refuse NOTIFYs. */
 export async function startRawEndpoint(
   trunk: MockTrunk,
-  options: { transport?: 'udp' | 'tcp'; contact?: string } = {},
+  options: {
+    transport?: 'udp' | 'tcp';
+    contact?: string;
+    credentials?: { username: string; password: string };
+  } = {},
 ): Promise<RawEndpoint> {
   const transport = options.transport ?? 'udp';
   const stack = await createSipStack({ listen: [{ transport, host: '127.0.0.1', port: 0 }] });
@@ -175,7 +179,10 @@ export async function startRawEndpoint(
           headers,
           body: extra.body ?? sdp(port + 1),
         },
-        { destination: { transport, host: address.host, port: address.port } },
+        {
+          destination: { transport, host: address.host, port: address.port },
+          ...(options.credentials ? { credentials: options.credentials } : {}),
+        },
       );
       const res = await tx.response;
       if (res.status === 200 && tx.dialog) {
@@ -236,7 +243,7 @@ export async function startLab(
     target?: PhoneBehaviour;
     customer?: PhoneBehaviour;
     trunk?: Partial<MockTrunkOptions>;
-    endpoint?: { contact?: string };
+    endpoint?: { contact?: string; credentials?: { username: string; password: string } };
   } = {},
 ): Promise<Lab> {
   const customer = await startRawPhone(options.customer);

@@ -1,0 +1,356 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseCidr } from '../trunk/admission.js';
+import type { MockTrunkOptions, TrunkCredentials, TrunkListen } from '../trunk/types.js';
+
+/** A flag or config value the CLI cannot use; the message names the fix. */
+export class ConfigError extends Error {
+  /**
+   * @param message - one line naming the problem and the fix
+   */
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Defaults of the CLI (the library's defaults differ: ephemeral ports, no HTTP). */
+export const CLI_DEFAULT_LISTEN = 'udp:127.0.0.1:5060';
+
+/**
+ * The configuration file (`--config <file>`, JSON): the same names as the long flags, in
+ * camelCase, with the same value formats. Flags given on the command line win; repeatable
+ * flags replace the file's list.
+ */
+export interface TrunkConfigFile {
+  /** e.g. `["udp:127.0.0.1:5060", "tcp:127.0.0.1:5060"]`. */
+  readonly listen?: readonly string[];
+  /** Termination domain. */
+  readonly domain?: string;
+  /** Number or prefix -> SIP URI or `status:<code>`. */
+  readonly routes?: Readonly<Record<string, string>>;
+  /** CIDRs. */
+  readonly acl?: readonly string[];
+  /** `user:password`. */
+  readonly credentials?: string;
+  /** ISO country codes enabled under Geo Permissions. */
+  readonly geo?: readonly string[];
+  /** Home country (default US). */
+  readonly homeCountry?: string;
+  /** `rtpengine` or `none`. */
+  readonly media?: string;
+  /** `host:port` of rtpengine's ng socket. */
+  readonly rtpengine?: string;
+  /** Let rtpengine transcode. */
+  readonly transcode?: boolean;
+  /** `host:port` of the HTTP API. */
+  readonly http?: string;
+  /** `user:password` for the HTTP API. */
+  readonly httpCredentials?: string;
+  /** Caller ID of transfer legs. */
+  readonly trunkNumber?: string;
+  /** Ring timeout of transfer targets, ms. */
+  readonly ringTimeoutMs?: number;
+  /** JSON-lines file of call records. */
+  readonly records?: string;
+  /** `false` starts no simulated phones. */
+  readonly phones?: boolean;
+  /** pino level. */
+  readonly logLevel?: string;
+}
+
+/** What the CLI runs with. */
+export interface CliConfig {
+  /** Options for `startMockTrunk`. */
+  readonly options: MockTrunkOptions;
+  /** pino level. */
+  readonly logLevel: string;
+  /** `--help` was asked. */
+  readonly help: boolean;
+  /** `--version` was asked. */
+  readonly version: boolean;
+}
+
+/** Usage text of `referkit-trunk`. */
+export const USAGE = `Usage: referkit-trunk [flags]
+
+A Plivo-faithful mock SIP trunk with REFER transfers, simulated phones and rtpengine media.
+
+  --listen <udp|tcp>:<host>:<port>   SIP listen address (repeatable; default ${CLI_DEFAULT_LISTEN})
+  --domain <domain>                  termination domain (default lab.zt.plivo.com)
+  --route <E.164|prefix>=<target>    route a number to sip:<user>@<ip>:<port> or status:<code> (repeatable)
+  --acl <CIDR>                       admit this source range (repeatable; default 127.0.0.0/8 and ::1/128)
+  --credentials <user>:<password>    digest credentials for sources outside the ACL (407 challenge)
+  --geo <CC[,CC...]>                 countries enabled under Geo Permissions besides the home country
+  --home-country <CC>                the account's country (default US)
+  --media <rtpengine|none>           anchor media in rtpengine (default) or signalling only
+  --rtpengine <host>:<port>          use this rtpengine (default: start a local /usr/bin/rtpengine)
+  --transcode                        let rtpengine transcode between legs with no common codec
+  --http <host>:<port>               serve the HTTP API (loopback unless --http-credentials)
+  --http-credentials <user>:<pass>   HTTP Basic credentials for the API
+  --trunk-number <E.164>             caller ID of transfer legs (default +14155550199)
+  --ring-timeout <ms>                how long a transfer target may ring (default 30000)
+  --records <file>                   append call records (JSON lines) here; reloaded at start
+  --no-phones                        do not start the simulated phones
+  --log-level <level>                pino level: fatal, error, warn, info, debug, trace, silent (default info)
+  --config <file>                    JSON file with the same settings (flags win)
+  --help, --version
+`;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function hostPort(flag: string, value: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value.trim());
+  const port = Number(m?.[3]);
+  if (!m || port > 65535)
+    throw new ConfigError(`${flag} "${value}": expected <host>:<port>, e.g. 127.0.0.1:8080`);
+  return { host: m[1] ?? m[2] ?? '', port };
+}
+
+/** Parses `udp:127.0.0.1:5060`, `tcp:[::1]:5060`. */
+export function parseListen(value: string): TrunkListen {
+  const m = /^(udp|tcp):(.+)$/i.exec(value.trim());
+  if (!m?.[2]) {
+    throw new ConfigError(
+      `--listen "${value}": expected <udp|tcp>:<host>:<port>, e.g. ${CLI_DEFAULT_LISTEN}`,
+    );
+  }
+  let host: string;
+  let port: number;
+  try {
+    ({ host, port } = hostPort('--listen', m[2]));
+  } catch {
+    throw new ConfigError(
+      `--listen "${value}": expected <udp|tcp>:<host>:<port>, e.g. ${CLI_DEFAULT_LISTEN}`,
+    );
+  }
+  return { transport: (m[1] ?? 'udp').toLowerCase() as 'udp' | 'tcp', host, port };
+}
+
+function credentials(flag: string, value: string): TrunkCredentials {
+  const colon = value.indexOf(':');
+  if (colon <= 0 || colon === value.length - 1) {
+    throw new ConfigError(`${flag} "${value}": expected <user>:<password>`);
+  }
+  return { user: value.slice(0, colon), password: value.slice(colon + 1) };
+}
+
+function parseRoute(value: string): [string, string] {
+  const eq = value.indexOf('=');
+  if (eq <= 0) {
+    throw new ConfigError(
+      `--route "${value}": expected <E.164 or prefix>=<sip URI or status:<code>>, e.g. +14155550100=sip:+14155550100@127.0.0.1:5080`,
+    );
+  }
+  return [value.slice(0, eq).trim(), value.slice(eq + 1).trim()];
+}
+
+function countries(values: readonly string[]): string[] {
+  const out = values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim().toUpperCase())
+    .filter((v) => v !== '');
+  for (const c of out)
+    if (!/^[A-Z]{2}$/.test(c))
+      throw new ConfigError(`--geo "${c}": expected ISO 3166 alpha-2 codes, e.g. GB,DE`);
+  return out;
+}
+
+function readConfigFile(file: string): TrunkConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(
+      `--config "${file}": cannot read it (${err instanceof Error ? err.message : String(err)})`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(
+      `--config "${file}": not valid JSON (${err instanceof Error ? err.message : String(err)})`,
+    );
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(`--config "${file}": expected a JSON object`);
+  }
+  const known = new Set([
+    'listen',
+    'domain',
+    'routes',
+    'acl',
+    'credentials',
+    'geo',
+    'homeCountry',
+    'media',
+    'rtpengine',
+    'transcode',
+    'http',
+    'httpCredentials',
+    'trunkNumber',
+    'ringTimeoutMs',
+    'records',
+    'phones',
+    'logLevel',
+  ]);
+  for (const key of Object.keys(value)) {
+    if (!known.has(key)) throw new ConfigError(`--config "${file}": unknown key "${key}"`);
+  }
+  const v = value as Record<string, unknown>;
+  const strings = (key: string): void => {
+    if (
+      v[key] !== undefined &&
+      (!Array.isArray(v[key]) || !(v[key] as unknown[]).every((x) => typeof x === 'string'))
+    ) {
+      throw new ConfigError(`--config "${file}": "${key}" must be an array of strings`);
+    }
+  };
+  strings('listen');
+  strings('acl');
+  strings('geo');
+  for (const key of [
+    'domain',
+    'credentials',
+    'homeCountry',
+    'media',
+    'rtpengine',
+    'http',
+    'httpCredentials',
+    'trunkNumber',
+    'records',
+    'logLevel',
+  ]) {
+    if (v[key] !== undefined && typeof v[key] !== 'string')
+      throw new ConfigError(`--config "${file}": "${key}" must be a string`);
+  }
+  for (const key of ['transcode', 'phones']) {
+    if (v[key] !== undefined && typeof v[key] !== 'boolean')
+      throw new ConfigError(`--config "${file}": "${key}" must be true or false`);
+  }
+  if (v.ringTimeoutMs !== undefined && typeof v.ringTimeoutMs !== 'number') {
+    throw new ConfigError(`--config "${file}": "ringTimeoutMs" must be a number`);
+  }
+  if (v.routes !== undefined) {
+    const routes = v.routes;
+    if (
+      typeof routes !== 'object' ||
+      routes === null ||
+      Array.isArray(routes) ||
+      !Object.values(routes).every((x) => typeof x === 'string')
+    ) {
+      throw new ConfigError(`--config "${file}": "routes" must map numbers to strings`);
+    }
+  }
+  return v;
+}
+
+/**
+ * Parses `referkit-trunk`'s arguments (strict: unknown flags are errors) and the `--config`
+ * file into `startMockTrunk` options.
+ *
+ * @throws {@link ConfigError} naming the bad flag or value.
+ */
+export function parseCli(argv: readonly string[]): CliConfig {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        listen: { type: 'string', multiple: true },
+        domain: { type: 'string' },
+        route: { type: 'string', multiple: true },
+        acl: { type: 'string', multiple: true },
+        credentials: { type: 'string' },
+        geo: { type: 'string', multiple: true },
+        'home-country': { type: 'string' },
+        media: { type: 'string' },
+        rtpengine: { type: 'string' },
+        transcode: { type: 'boolean' },
+        http: { type: 'string' },
+        'http-credentials': { type: 'string' },
+        'trunk-number': { type: 'string' },
+        'ring-timeout': { type: 'string' },
+        records: { type: 'string' },
+        'no-phones': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        config: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+    });
+  } catch (err) {
+    throw new ConfigError(err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err));
+  }
+  const f = parsed.values;
+  const file: TrunkConfigFile = f.config === undefined ? {} : readConfigFile(f.config);
+
+  const listen = (f.listen ?? file.listen ?? [CLI_DEFAULT_LISTEN]).map(parseListen);
+  const media = f.media ?? file.media ?? 'rtpengine';
+  if (media !== 'rtpengine' && media !== 'none')
+    throw new ConfigError(`--media "${media}": expected rtpengine or none`);
+  const routes: Record<string, string> = { ...file.routes };
+  for (const r of f.route ?? []) {
+    const [number, target] = parseRoute(r);
+    routes[number] = target;
+  }
+  const acl = f.acl ?? file.acl;
+  for (const cidr of acl ?? []) {
+    try {
+      parseCidr(cidr);
+    } catch {
+      throw new ConfigError(`--acl "${cidr}": expected a CIDR such as 127.0.0.0/8 or ::1/128`);
+    }
+  }
+  const credentialText = f.credentials ?? file.credentials;
+  const httpCredentialText = f['http-credentials'] ?? file.httpCredentials;
+  const rtpengineText = f.rtpengine ?? file.rtpengine;
+  const httpText = f.http ?? file.http;
+  const geo = f.geo ?? file.geo;
+  const ringText = f['ring-timeout'];
+  let ringTimeoutMs = file.ringTimeoutMs;
+  if (ringText !== undefined) {
+    if (!/^\d+$/.test(ringText) || Number(ringText) <= 0)
+      throw new ConfigError(`--ring-timeout "${ringText}": expected milliseconds > 0`);
+    ringTimeoutMs = Number(ringText);
+  }
+  const trunkNumber = f['trunk-number'] ?? file.trunkNumber;
+  if (trunkNumber !== undefined && !/^\+[1-9]\d{1,14}$/.test(trunkNumber)) {
+    throw new ConfigError(`--trunk-number "${trunkNumber}": expected an E.164 number such as +14155550199`);
+  }
+  const homeCountry = f['home-country'] ?? file.homeCountry;
+  if (homeCountry !== undefined && !/^[A-Za-z]{2}$/.test(homeCountry)) {
+    throw new ConfigError(`--home-country "${homeCountry}": expected an ISO 3166 alpha-2 code such as US`);
+  }
+  const logLevel = f['log-level'] ?? file.logLevel ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(`--log-level "${logLevel}": expected one of ${LOG_LEVELS.join(', ')}`);
+  const domain = f.domain ?? file.domain;
+  if (domain !== undefined && !/^[A-Za-z0-9.-]+$/.test(domain))
+    throw new ConfigError(`--domain "${domain}": expected a host name`);
+
+  const options: MockTrunkOptions = {
+    listen,
+    media,
+    routes,
+    ...(domain !== undefined ? { domain } : {}),
+    ...(acl !== undefined ? { acl } : {}),
+    ...(credentialText !== undefined ? { credentials: credentials('--credentials', credentialText) } : {}),
+    ...(geo !== undefined ? { geo: countries(geo) } : {}),
+    ...(homeCountry !== undefined ? { homeCountry: homeCountry.toUpperCase() } : {}),
+    ...(rtpengineText !== undefined ? { rtpengine: hostPort('--rtpengine', rtpengineText) } : {}),
+    ...((f.transcode ?? file.transcode) === true ? { transcode: true } : {}),
+    ...(httpText !== undefined ? { http: hostPort('--http', httpText) } : {}),
+    ...(httpCredentialText !== undefined
+      ? { httpCredentials: credentials('--http-credentials', httpCredentialText) }
+      : {}),
+    ...(trunkNumber !== undefined ? { trunkNumber } : {}),
+    ...(ringTimeoutMs !== undefined ? { ringTimeoutMs } : {}),
+    ...((f.records ?? file.records) !== undefined ? { recordsFile: f.records ?? file.records } : {}),
+    ...(f['no-phones'] === true || file.phones === false ? { phones: false } : {}),
+  };
+  return { options, logLevel, help: f.help === true, version: f.version === true };
+}

@@ -1,0 +1,137 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli.js';
+import { parseCli } from '../../src/config/config.js';
+import { CUSTOMER, startRawEndpoint, startRawPhone } from './helpers.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+function io(): {
+  out: string[];
+  err: string[];
+  stdout: (t: string) => void;
+  stderr: (t: string) => void;
+  logger: pino.Logger;
+} {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    logger: pino({ level: 'silent' }),
+  };
+}
+
+describe('referkit-trunk flags', () => {
+  it.each([
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['--listen', 'udp:127.0.0.1'], /--listen "udp:127.0.0.1": expected <udp\|tcp>:<host>:<port>/],
+    [['--listen', 'sctp:127.0.0.1:5060'], /--listen/],
+    [['--media', 'kurento'], /--media "kurento": expected rtpengine or none/],
+    [['--route', '+1415'], /--route "\+1415": expected/],
+    [['--route', '+14155550100=sip:+14155550100@example.com'], /not a SIP URI with a literal IP host/],
+    [['--acl', '10.0.0.0/40'], /--acl "10.0.0.0\/40"/],
+    [['--credentials', 'nopassword'], /--credentials "nopassword": expected <user>:<password>/],
+    [['--geo', 'GBR'], /--geo "GBR"/],
+    [['--ring-timeout', 'soon'], /--ring-timeout "soon"/],
+    [['--trunk-number', '555'], /--trunk-number "555"/],
+    [['--http', 'localhost'], /--http "localhost"/],
+    [['--config', '/nonexistent/trunk.json'], /--config "\/nonexistent\/trunk.json": cannot read it/],
+    [['stray'], /positional/i],
+  ])('%j: one line on stderr, exit code 2', async (argv, message) => {
+    const o = io();
+    const result = await runCli(argv, o);
+    expect(result.code).toBe(2);
+    expect(o.err).toHaveLength(1);
+    expect(o.err[0]).toMatch(message);
+    expect(o.err[0]?.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('--help prints the flags and exits 0', async () => {
+    const o = io();
+    expect((await runCli(['--help'], o)).code).toBe(0);
+    expect(o.out.join('')).toContain('--route <E.164|prefix>=<target>');
+  });
+
+  it('--config supplies every setting and flags win', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trunk-cli-'));
+    cleanups.push(() => {
+      rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
+    });
+    const file = join(dir, 'trunk.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        listen: ['tcp:127.0.0.1:0'],
+        domain: 'abc.zt.plivo.com',
+        routes: { '+1415': 'status:486' },
+        acl: ['10.0.0.0/8'],
+        credentials: 'agent:pw',
+        geo: ['GB'],
+        media: 'none',
+        ringTimeoutMs: 1000,
+        phones: false,
+      }),
+    );
+    const config = parseCli([
+      '--config',
+      file,
+      '--domain',
+      'xyz.zt.plivo.com',
+      '--route',
+      '+1650=status:503',
+    ]);
+    expect(config.options).toMatchObject({
+      listen: [{ transport: 'tcp', host: '127.0.0.1', port: 0 }],
+      domain: 'xyz.zt.plivo.com',
+      routes: { '+1415': 'status:486', '+1650': 'status:503' },
+      acl: ['10.0.0.0/8'],
+      credentials: { user: 'agent', password: 'pw' },
+      geo: ['GB'],
+      media: 'none',
+      ringTimeoutMs: 1000,
+      phones: false,
+    });
+    writeFileSync(file, JSON.stringify({ listn: [] }));
+    expect(() => parseCli(['--config', file])).toThrow(/unknown key "listn"/);
+  });
+
+  it('starts a trunk, prints where it listens, and serves calls', async () => {
+    const customer = await startRawPhone();
+    cleanups.push(() => customer.close());
+    const o = io();
+    const result = await runCli(
+      [
+        '--listen',
+        'udp:127.0.0.1:0',
+        '--listen',
+        'tcp:127.0.0.1:0',
+        '--media',
+        'none',
+        '--no-phones',
+        '--route',
+        `${CUSTOMER}=${customer.uri(CUSTOMER)}`,
+      ],
+      o,
+    );
+    const trunk = result.trunk;
+    if (!trunk) throw new Error(o.err.join(''));
+    cleanups.push(() => trunk.close());
+    expect(o.out.join('')).toMatch(
+      /^referkit-trunk listening on udp:127\.0\.0\.1:\d+, tcp:127\.0\.0\.1:\d+; domain lab\.zt\.plivo\.com/,
+    );
+    const endpoint = await startRawEndpoint(trunk, { transport: 'tcp' });
+    cleanups.push(() => endpoint.close());
+    expect(await endpoint.call(CUSTOMER)).toBe(200);
+    expect(await endpoint.hangUp()).toBe(200);
+  });
+});
