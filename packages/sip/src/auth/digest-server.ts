@@ -279,6 +279,8 @@ export function createDigestAuthenticator(options: DigestAuthenticatorOptions): 
     const name = proxy ? 'proxy-authorization' : 'authorization';
     let malformed: DigestVerifyResult | undefined;
     for (const value of request.headers.getAll(name)) {
+      // Other schemes are not ours to judge (RFC 4475 section 3.3.7): as if absent.
+      if (!/^\s*digest\s/i.test(value)) continue;
       const parsed = parseDigestAuthorization(value, name);
       if (!parsed.ok) {
         malformed ??= fail('MALFORMED_CREDENTIALS', parsed.error.message);

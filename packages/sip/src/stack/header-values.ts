@@ -13,10 +13,13 @@ export interface ViaValue {
   readonly params: [string, string | undefined][];
 }
 
-/** Parses one Via value; `undefined` if malformed. */
+/**
+ * Parses one Via value; `undefined` if malformed. Any `SIP/x.y` version is read, so that a
+ * request of another SIP version can still be answered 505 (RFC 3261 section 21.5.7).
+ */
 export function parseVia(value: string): ViaValue | undefined {
   const m =
-    /^SIP\s*\/\s*2\.0\s*\/\s*([A-Za-z]+)\s+(\[[0-9A-Fa-f:.]+\]|[^\s:;]+)(?:\s*:\s*(\d+))?\s*((?:;.*)?)$/.exec(
+    /^SIP\s*\/\s*\d{1,3}\.\d{1,3}\s*\/\s*([A-Za-z]+)\s+(\[[0-9A-Fa-f:.]+\]|[^\s:;]+)(?:\s*:\s*(\d+))?\s*((?:;.*)?)$/.exec(
       value.trim(),
     );
   if (!m) return undefined;

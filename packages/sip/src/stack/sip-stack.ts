@@ -24,6 +24,7 @@ import type {
   SipLogger,
   Transport,
   TransportAddress,
+  TransportDropReason,
   TransportProtocol,
 } from '../transport/index.js';
 import {
@@ -38,6 +39,7 @@ import {
 } from './header-values.js';
 import type { ViaValue } from './header-values.js';
 import { BRANCH_COOKIE, newBranch, newCallId, newTag } from './ids.js';
+import { salvageRequest } from './salvage.js';
 import type {
   ClientTransaction,
   ClientTransactionEvents,
@@ -104,6 +106,9 @@ const REASONS: Readonly<Record<number, string>> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   407: 'Proxy Authentication Required',
+  415: 'Unsupported Media Type',
+  416: 'Unsupported URI Scheme',
+  420: 'Bad Extension',
   408: 'Request Timeout',
   480: 'Temporarily Unavailable',
   481: 'Call/Transaction Does Not Exist',
@@ -114,6 +119,7 @@ const REASONS: Readonly<Record<number, string>> = {
   500: 'Server Internal Error',
   501: 'Not Implemented',
   503: 'Service Unavailable',
+  505: 'Version Not Supported',
   513: 'Message Too Large',
   603: 'Decline',
 };
@@ -326,6 +332,7 @@ class SipStackImpl implements SipStack, DialogHost {
   readonly #events: TypedEmitter<SipStackEvents>;
   readonly #maxSize: number;
   readonly #userAgent: string | undefined;
+  readonly #extensions: ReadonlySet<string>;
   #transports: Transport[] = [];
   readonly #clients = new Map<string, ClientRecord>();
   readonly #servers = new Map<string, ServerRecord>();
@@ -338,6 +345,7 @@ class SipStackImpl implements SipStack, DialogHost {
     this.logger = options.logger ?? silentLogger;
     this.#maxSize = options.maxMessageSize ?? 65_535;
     this.#userAgent = options.userAgent;
+    this.#extensions = new Set((options.extensions ?? []).map(lower));
     this.#events = new TypedEmitter(this.logger);
   }
 
@@ -360,8 +368,14 @@ class SipStackImpl implements SipStack, DialogHost {
         let created: Transport = t as unknown as Transport;
         const handlers = {
           onMessage: (m: InboundMessage) => this.#onInbound(created, m),
-          onDrop: () => {
+          onDrop: (reason: TransportDropReason, remote: HostPort, _bytes: number, head?: Buffer) => {
             this.stats.dropped++;
+            if (head === undefined || reason === 'keepalive' || this.#closed) return;
+            // https://www.rfc-editor.org/rfc/rfc3261#section-21.5.14 : 513 for an oversized request;
+            // 400 for a stream framing error (RFC 4475 section 3.1.2.3), then the transport closes.
+            if (reason === 'oversized')
+              this.#rejectUnparsed(created, head, remote, 513, `larger than ${this.#maxSize} bytes`);
+            else this.#rejectUnparsed(created, head, remote, 400, 'bad Content-Length');
           },
         };
         created =
@@ -970,13 +984,44 @@ class SipStackImpl implements SipStack, DialogHost {
       const parsed = parseWire(inbound.data, transport.reliable);
       if (!parsed.ok) {
         this.stats.garbage++;
-        this.logger.debug({ remote: inbound.remote, error: parsed.error }, 'unparseable message dropped');
+        this.logger.debug({ remote: inbound.remote, error: parsed.error }, 'unparseable message');
+        // RFC 4475 section 3.1.2: a request that does not parse gets 400 (505 for another
+        // version) when a Via can be read; responses and the rest are dropped.
+        if (parsed.error.status > 0)
+          this.#rejectUnparsed(
+            transport,
+            inbound.data,
+            inbound.remote,
+            parsed.error.status,
+            parsed.error.message,
+          );
         return;
       }
       if (parsed.value.kind === 'response') this.#onResponse(parsed.value);
       else this.#onRequest(parsed.value, transport, inbound.remote);
     } catch (err) {
       this.logger.error({ err, remote: inbound.remote }, 'error while handling an inbound message');
+    }
+  }
+
+  /** Answers a request the parser refused (or that was too large) statelessly, if it has a Via. */
+  #rejectUnparsed(transport: Transport, data: Buffer, source: HostPort, status: number, why: string): void {
+    try {
+      const req = salvageRequest(data);
+      if (req === undefined || req.method === 'ACK') return;
+      const via = this.#stamp(req, source);
+      if (via === undefined) return;
+      this.logger.debug({ source, status, why }, 'refusing an unparseable request');
+      this.#sendStateless(
+        req,
+        status,
+        `${reasonPhrase(status)} (${why.slice(0, 80)})`,
+        transport,
+        via,
+        source,
+      );
+    } catch (err) {
+      this.logger.debug({ err, source }, 'could not answer an unparseable request');
     }
   }
 
@@ -1101,7 +1146,8 @@ class SipStackImpl implements SipStack, DialogHost {
     const branch = param(via.params, 'branch');
     const sentBy = `${via.host}:${via.port ?? 5060}`;
     const base =
-      typeof branch === 'string' && branch.startsWith(BRANCH_COOKIE)
+      // RFC 4475 section 3.2.1: a bare magic cookie is no transaction id; match as RFC 2543 does.
+      typeof branch === 'string' && branch.startsWith(BRANCH_COOKIE) && branch.length > BRANCH_COOKIE.length
         ? `${branch}\u0000${sentBy}`
         : // RFC 2543 peers: match on the request's identity (RFC 3261 17.2.3, simplified).
           `${getHeader(req, 'call-id')}\u0000${tagOf(getHeader(req, 'from'))}\u0000${cseq.seq}\u0000${sentBy}`;
@@ -1134,6 +1180,20 @@ class SipStackImpl implements SipStack, DialogHost {
     }
     if (method === 'CANCEL') {
       this.#onCancel(incoming, `${base}\u0000INVITE`);
+      return;
+    }
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(req.uri)?.[1]?.toLowerCase();
+    if (scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel') {
+      // https://www.rfc-editor.org/rfc/rfc3261#section-8.2.2.1 : 416 Unsupported URI Scheme (RFC 4475 3.3.2, 3.3.3).
+      incoming.respond(416);
+      return;
+    }
+    const unsupported = getHeaderValues(req, 'require').filter((t) => !this.#extensions.has(lower(t.trim())));
+    if (unsupported.length > 0) {
+      // https://www.rfc-editor.org/rfc/rfc3261#section-8.2.2.3 : 420 Bad Extension listing them (RFC 4475 3.3.5).
+      incoming.respond(420, undefined, {
+        headers: { Unsupported: unsupported.map((t) => t.trim()).join(', ') },
+      });
       return;
     }
     const toTag = tagOf(getHeader(req, 'to'));

@@ -28,6 +28,12 @@ export interface SipStackOptions {
   readonly maxMessageSize?: number;
   /** Value of the User-Agent (requests) and Server (responses) headers; omitted when unset. */
   readonly userAgent?: string;
+  /**
+   * Option tags the application supports (RFC 3261 section 8.2.2.3): a request (not ACK or
+   * CANCEL) whose `Require` names any other is answered 420 Bad Extension with `Unsupported`
+   * listing them. Default none.
+   */
+  readonly extensions?: readonly string[];
 }
 
 /** Headers to add: an object (array values repeat the header) or ordered pairs. */

@@ -26,6 +26,11 @@ export class StreamFramer {
     return this.#buffer.length;
   }
 
+  /** The bytes buffered but not yet framed (after an error: the start of the refused message). */
+  peek(): Buffer {
+    return this.#buffer;
+  }
+
   /** Appends a chunk and returns every complete message now available. */
   push(chunk: Buffer): FrameResult {
     this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);

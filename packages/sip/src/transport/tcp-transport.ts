@@ -41,6 +41,8 @@ export async function createTcpTransport(
   const idle = options.idleTimeoutMs ?? 300_000;
   const { logger } = options;
   const connections = new Map<string, Connection>();
+  /** Every open socket, including connections closing after a framing error. */
+  const sockets = new Set<net.Socket>();
   const server = net.createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -58,9 +60,12 @@ export async function createTcpTransport(
     const k = key(remote);
     connections.set(k, conn);
     const framer = new StreamFramer(max);
+    let failed = false;
+    sockets.add(socket);
     socket.setNoDelay(true);
     if (idle > 0) socket.setTimeout(idle, () => socket.destroy());
     socket.on('data', (chunk: Buffer) => {
+      if (failed) return;
       try {
         const r = framer.push(chunk);
         for (const data of r.messages) handlers.onMessage({ data, remote, local });
@@ -73,8 +78,18 @@ export async function createTcpTransport(
           { remote, reason: r.error, max },
           'tcp connection closed: unframeable or oversized message',
         );
-        handlers.onDrop?.(r.error === 'oversized' ? 'oversized' : 'framing', remote, framer.buffered);
-        socket.destroy();
+        failed = true;
+        // The handler may answer (513 / 400) over this connection; then it is closed gracefully
+        // (RFC 4475 section 3.1.2.3: a framing error on a stream is not recoverable).
+        handlers.onDrop?.(
+          r.error === 'oversized' ? 'oversized' : 'framing',
+          remote,
+          framer.buffered,
+          framer.peek(),
+        );
+        if (connections.get(k) === conn) connections.delete(k);
+        socket.end();
+        socket.setTimeout(2_000, () => socket.destroy());
       } catch (err) {
         logger.error({ err, remote }, 'tcp message handler threw');
       }
@@ -84,6 +99,7 @@ export async function createTcpTransport(
       for (const q of conn.queue.splice(0)) q.onError?.(err);
     });
     socket.on('close', () => {
+      sockets.delete(socket);
       if (connections.get(k) === conn) connections.delete(k);
     });
     return conn;
@@ -134,7 +150,8 @@ export async function createTcpTransport(
     async close() {
       if (closed) return;
       closed = true;
-      for (const c of connections.values()) c.socket.destroy();
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
       connections.clear();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

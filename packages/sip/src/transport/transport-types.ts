@@ -34,8 +34,12 @@ export type TransportDropReason = 'oversized' | 'keepalive' | 'framing';
 export interface TransportHandlers {
   /** A complete message arrived. Must not throw (the transport guards it anyway). */
   onMessage(message: InboundMessage): void;
-  /** Input was discarded; `reason` says why (logged by the transport too). */
-  onDrop?(reason: TransportDropReason, remote: HostPort, bytes: number): void;
+  /**
+   * Input was discarded; `reason` says why (logged by the transport too). For `oversized` and
+   * `framing`, `head` holds the start of the discarded message, so that the stack can answer a
+   * request statelessly (513 / 400) before the transport closes a TCP connection.
+   */
+  onDrop?(reason: TransportDropReason, remote: HostPort, bytes: number, head?: Buffer): void;
 }
 
 /** A listening transport: send to a remote address, close to free the socket(s). */

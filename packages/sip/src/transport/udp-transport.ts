@@ -57,7 +57,7 @@ export async function createUdpTransport(
     try {
       if (data.length > max) {
         logger.warn({ remote, bytes: data.length, max }, 'udp datagram dropped: larger than maxMessageSize');
-        handlers.onDrop?.('oversized', remote, data.length);
+        handlers.onDrop?.('oversized', remote, data.length, data);
         return;
       }
       if (data.length <= 4 && /^[\r\n]*$/.test(data.toString('latin1'))) {
