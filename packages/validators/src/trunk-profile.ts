@@ -55,13 +55,24 @@ export const PLIVO_DOMAIN_SUFFIX = '.zt.plivo.com';
  * ```
  */
 export function plivoProfile(options: PlivoProfileOptions): TrunkProfile {
-  const homeCountry = (options.homeCountry ?? 'US').toUpperCase();
-  const geoPermissions = [...new Set((options.geoPermissions ?? [homeCountry]).map((c) => c.toUpperCase()))];
+  // Options may come from untyped configuration: values of the wrong type fall back to defaults.
+  const given = (options ?? {}) as Partial<Record<keyof PlivoProfileOptions, unknown>>;
+  const homeCountry = typeof given.homeCountry === 'string' ? given.homeCountry.trim().toUpperCase() : 'US';
+  const permissions = Array.isArray(given.geoPermissions)
+    ? (given.geoPermissions as unknown[])
+    : [homeCountry];
+  const geoPermissions = [
+    ...new Set(
+      permissions.filter((c): c is string => typeof c === 'string').map((c) => c.trim().toUpperCase()),
+    ),
+  ];
   return {
     name: 'Plivo',
     domainSuffix: PLIVO_DOMAIN_SUFFIX,
-    terminationDomain: normalizeDomain(options.terminationDomain),
-    strict: options.strict ?? false,
+    terminationDomain: normalizeDomain(
+      typeof given.terminationDomain === 'string' ? given.terminationDomain : '',
+    ),
+    strict: given.strict === true,
     homeCountry,
     geoPermissions,
   };

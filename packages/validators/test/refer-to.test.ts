@@ -112,6 +112,24 @@ describe('validateReferTo with plivoProfile', () => {
     expect(refusal('<sip:+14155551234@other.lab.example>', lab).code).toBe('FOREIGN_DOMAIN');
   });
 
+  it('plivoProfile normalises its options and tolerates untyped configuration', () => {
+    expect(plivoProfile({ terminationDomain: ' ABC.zt.plivo.com. ', homeCountry: 'gb' })).toEqual({
+      name: 'Plivo',
+      domainSuffix: '.zt.plivo.com',
+      terminationDomain: 'abc.zt.plivo.com',
+      strict: false,
+      homeCountry: 'GB',
+      geoPermissions: ['GB'],
+    });
+    const untyped = { terminationDomain: 42, geoPermissions: ['us', 7, 'US'], strict: 'yes' } as unknown;
+    expect(plivoProfile(untyped as Parameters<typeof plivoProfile>[0])).toMatchObject({
+      terminationDomain: '',
+      strict: false,
+      homeCountry: 'US',
+      geoPermissions: ['US'],
+    });
+  });
+
   it('strict mode accepts only the trunk’s own termination domain', () => {
     const strict = plivoProfile({ terminationDomain: DOMAIN, strict: true });
     expect(validateReferTo(`<sip:+14155551234@${DOMAIN}>`, strict).ok).toBe(true);
