@@ -44,6 +44,8 @@ export class HeardTracker {
   private candidate: string | undefined;
   private candidateCount = 0;
   private candidateAt = 0;
+  private lastLabel: string | undefined;
+  private lastHz: number | undefined;
 
   /** @param options - extra frequencies, debounce and change callback */
   constructor(options: HeardTrackerOptions = {}) {
@@ -101,14 +103,30 @@ export class HeardTracker {
     this.window.set(frame, FRAME_SAMPLES);
     const wasFull = this.haveWindow;
     this.haveWindow = true;
+    // Fast path: the label of the previous frame still holds (one or two Goertzel runs instead of a scan).
+    const previous = this.lastLabel;
+    if (previous !== undefined && wasFull) {
+      if (previous === 'ringback' && isRingback(this.window)) return previous;
+      if (this.lastHz !== undefined) {
+        let energy = 0;
+        for (const v of frame) energy += v * v;
+        const levelDbfs =
+          energy === 0 ? -Infinity : 10 * Math.log10(energy / frame.length / (32767 * 32767 * 0.5));
+        if (levelDbfs >= -45 && goertzelPower(frame, this.lastHz) / ((frame.length / 2) * energy) >= 0.95) {
+          return previous;
+        }
+      }
+    }
     const single = this.detector.classify(frame);
     if (single.hz === null && single.levelDbfs < -45) return 'silence';
     if (wasFull && isRingback(this.window)) return 'ringback';
     if (single.hz === null) return 'audio';
-    return `tone:${wasFull ? refine(this.window, single.hz) : single.hz}`;
+    return `tone:${refine(wasFull ? this.window : frame, single.hz)}`;
   }
 
   private record(label: string, at: number): void {
+    this.lastLabel = label;
+    this.lastHz = label.startsWith('tone:') ? Number(label.slice(5)) : undefined;
     const last = this.segments[this.segments.length - 1];
     if (last && last.heard === label && at - last.endMs < FRAME_MS * 3) {
       this.segments[this.segments.length - 1] = {
@@ -136,8 +154,8 @@ export class HeardTracker {
 }
 
 /**
- * Refines a grid frequency to the nearest 10 Hz: the Goertzel power over the 40 ms window peaks
- * at the tone's frequency, searched 25 Hz either side in 5 Hz steps.
+ * Refines a grid frequency to the nearest 10 Hz: the Goertzel power over the window (40 ms, or
+ * the first 20 ms frame) peaks at the tone's frequency, searched 25 Hz either side in 5 Hz steps.
  */
 function refine(window: Int16Array, hz: number): number {
   let best = hz;

@@ -1,7 +1,14 @@
-import { createRtpSession, createToneSource, g711ForPayloadType, silentLogger } from '@referkit/media';
+import {
+  createRtpSession,
+  createToneSource,
+  g711ForPayloadType,
+  serializeRtp,
+  silentLogger,
+} from '@referkit/media';
 import type { G711Codec, Logger, RtpSession } from '@referkit/media';
 import { createSipStack } from '@referkit/sip';
 import type { Dialog, IncomingRequest, SipStack } from '@referkit/sip';
+import type { PcapRtpPacket } from '../observe/pcapng.js';
 import type { TrunkEvent } from '../observe/types.js';
 import { HeardTracker } from './hearing.js';
 import type {
@@ -60,6 +67,8 @@ interface CallState {
   /** Time up to which the hearing timeline is covered (audio or gap frames). */
   coveredUntil: number;
   gapTimer?: NodeJS.Timeout | undefined;
+  /** Received RTP, when capturing (a ring of at most `captureRtp` packets). */
+  readonly captured: PcapRtpPacket[];
 }
 
 /** The user part of a `sip:`/`sips:`/`tel:` Request-URI, percent-decoded. */
@@ -99,6 +108,7 @@ class PhoneBankImpl implements PhoneBank {
   private readonly rtpHost: string;
   private readonly logger: Logger;
   private readonly onEvent: ((event: TrunkEvent) => void) | undefined;
+  private readonly captureRtp: number;
   private readonly all: CallState[] = [];
   private readonly active = new Set<CallState>();
   private closing: Promise<void> | undefined;
@@ -113,6 +123,7 @@ class PhoneBankImpl implements PhoneBank {
     this.rtpHost = options.rtpHost ?? options.host ?? '127.0.0.1';
     this.logger = options.logger ?? silentLogger;
     this.onEvent = options.onEvent;
+    this.captureRtp = Math.max(0, Math.floor(options.captureRtp ?? 0));
     stack.on('request', (req) => this.onRequest(req));
   }
 
@@ -122,6 +133,10 @@ class PhoneBankImpl implements PhoneBank {
 
   calls(number?: string): PhoneCall[] {
     return this.all.filter((c) => number === undefined || c.number === number).map(snapshot);
+  }
+
+  rtpPackets(callId: string): PcapRtpPacket[] {
+    return this.all.filter((c) => c.callId === callId).flatMap((c) => c.captured);
   }
 
   close(): Promise<void> {
@@ -190,6 +205,7 @@ class PhoneBankImpl implements PhoneBank {
       req,
       awaitingAnswerInAck: false,
       coveredUntil: 0,
+      captured: [],
     };
     this.all.push(call);
     this.active.add(call);
@@ -231,6 +247,15 @@ class PhoneBankImpl implements PhoneBank {
     const codecs = profile.codecs && profile.codecs.length > 0 ? profile.codecs : (['PCMU', 'PCMA'] as const);
     const rtp = await createRtpSession({ host: this.rtpHost, logger: this.logger });
     call.rtp = rtp;
+    if (this.captureRtp > 0) {
+      const to = `${rtp.local.address.includes(':') ? `[${rtp.local.address}]` : rtp.local.address}:${rtp.local.port}`;
+      rtp.on('packet', (packet, from) => {
+        const host = from.address.includes(':') ? `[${from.address}]` : from.address;
+        call.captured.push({ at: Date.now(), from: `${host}:${from.port}`, to, data: serializeRtp(packet) });
+        if (call.captured.length > this.captureRtp)
+          call.captured.splice(0, call.captured.length - this.captureRtp);
+      });
+    }
     if (call.state !== 'ringing' || this.closing) {
       await rtp.close();
       return;

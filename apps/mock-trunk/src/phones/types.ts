@@ -1,4 +1,5 @@
 import type { Logger, ToneSegment } from '@referkit/media';
+import type { PcapRtpPacket } from '../observe/pcapng.js';
 import type { TrunkEvent } from '../observe/types.js';
 
 /** How a simulated phone behaves when called. */
@@ -74,6 +75,11 @@ export interface PhoneBankOptions {
   readonly rtpHost?: string | undefined;
   /** pino-compatible logger (default: silent). */
   readonly logger?: Logger | undefined;
+  /**
+   * Keep up to this many received RTP packets per call (the most recent), for
+   * {@link PhoneBank.rtpPackets} and pcapng exports (default 0: none; 3000 is a minute).
+   */
+  readonly captureRtp?: number | undefined;
   /** Receives a {@link MediaEvent} each time what a phone hears changes. */
   readonly onEvent?: ((event: TrunkEvent) => void) | undefined;
 }
@@ -88,6 +94,11 @@ export interface PhoneBank {
   heard(number: string): HeardSegment[];
   /** Calls received so far (optionally only those to one number), oldest first. */
   calls(number?: string): PhoneCall[];
-  /** Ends every call (BYE / 487), closes every RTP session and the SIP UA. */
+  /**
+   * RTP packets the phones received on the call with this SIP Call-ID (oldest first; empty
+   * unless `captureRtp` was set), ready for `writePcapng(events, { rtp })`.
+   */
+  rtpPackets(callId: string): PcapRtpPacket[];
+  /** Ends every call (BYE / 480), closes every RTP session and the SIP UA. */
   close(): Promise<void>;
 }

@@ -60,6 +60,14 @@ describe('HeardTracker', () => {
     expect(changes).toEqual(['tone:800@0']);
   });
 
+  it('notices a change of 20 Hz while a tone holds', () => {
+    const changes: string[] = [];
+    const tracker = new HeardTracker({ onChange: (heard) => changes.push(heard) });
+    const t = feed(tracker, createToneSource({ frequencyHz: 1000 }), 200);
+    feed(tracker, createToneSource({ frequencyHz: 1020 }), 200, t);
+    expect(changes).toEqual(['tone:1000', 'tone:1020']);
+  });
+
   it('gap() counts missing audio as silence and the timeline adds up', () => {
     const tracker = new HeardTracker();
     const t = feed(tracker, createToneSource({ frequencyHz: 1000 }), 200);

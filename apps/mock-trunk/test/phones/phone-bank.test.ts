@@ -1,4 +1,5 @@
-import { ToneDetector, createToneSource } from '@referkit/media';
+import { ToneDetector, createToneSource, parseRtp } from '@referkit/media';
+import { writePcapng } from '../../src/observe/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MediaEvent, TrunkEvent } from '../../src/observe/types.js';
 import { DEFAULT_PHONES, createRingbackSource, startPhoneBank } from '../../src/phones/index.js';
@@ -209,6 +210,35 @@ describe('phone bank', () => {
     await bank.close();
     expect(await call.ended).toBe('bye-received');
     expect(bank.calls()[0]).toMatchObject({ state: 'ended', endReason: 'closed' });
+  });
+
+  it('captures received RTP when asked, bounded per call', async () => {
+    const events: TrunkEvent[] = [];
+    const bank = await startPhoneBank({
+      phones: { '+14155550100': { kind: 'answer', answerAfterMs: 0 } },
+      captureRtp: 20,
+      onEvent: (e) => events.push(e),
+    });
+    cleanups.push(() => bank.close());
+    const uac = await Uac.start();
+    cleanups.push(() => uac.close());
+    const call = await uac.invite('+14155550100', bank.address);
+    const final = await call.final;
+    call.rtp.play(createToneSource({ frequencyHz: 600 }));
+    const callId = final.headers.get('Call-ID')!;
+    await until(() => bank.rtpPackets(callId).length === 20, '20 captured packets');
+    await until(() => call.rtp.stats.sent.packets > 30, 'more than 20 packets sent');
+    const packets = bank.rtpPackets(callId);
+    expect(packets).toHaveLength(20);
+    const local = call.rtp.local;
+    for (const p of packets) {
+      expect(p.from).toBe(`${local.address}:${local.port}`);
+      const parsed = parseRtp(p.data);
+      expect(parsed.ok && parsed.value.ssrc).toBe(call.rtp.ssrc);
+    }
+    expect(bank.rtpPackets('unknown')).toEqual([]);
+    const capture = writePcapng([], { rtp: packets });
+    expect(capture.length).toBeGreaterThan(20 * 172);
   });
 
   it('rejects a tone outside (0, 4000) Hz', async () => {
