@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import * as net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDigestAuthenticator, createSipStack } from '../../src/index.js';
 import type { SipLogger, SipStack, SipStackOptions } from '../../src/index.js';
@@ -212,6 +213,41 @@ describe('a UAS receiving the RFC 4475 messages over UDP', () => {
     ]);
     expect(warnings.some((w) => /larger than maxMessageSize/.test(w))).toBe(true);
     expect(stack.stats.dropped).toBe(1);
+  });
+});
+
+describe('mutated torture messages against a live stack (fast-check)', () => {
+  it('300 mutated messages over UDP: no internal error, and the stack still answers', async () => {
+    const errors: unknown[] = [];
+    const logger: SipLogger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: (o: object) => void errors.push(o),
+    };
+    const stack = await stackOn('udp', { logger });
+    stack.on('request', (req) => {
+      req.respond(req.method === 'INVITE' ? 486 : 200);
+    });
+    const peer = await rawPeer();
+    open.push(peer);
+    const port = stack.addresses[0]!.port;
+    const names = Object.keys(EXPECTED);
+    const samples = fc.sample(
+      fc.tuple(
+        fc.constantFrom(...names),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+      ),
+      { numRuns: 300, seed: 4475 },
+    );
+    for (const [name, edits] of samples) {
+      const bytes = Buffer.from(fixture(name));
+      for (const [pos, byte] of edits) bytes[pos % bytes.length] = byte;
+      await peer.send(bytes, port);
+    }
+    await peer.send(rawRequest('OPTIONS', peer.port, { callId: 'still-alive' }), port);
+    await peer.waitFor((all) => all.some((m) => callIdOf(m) === 'still-alive'));
+    expect(errors).toEqual([]);
   });
 });
 
