@@ -28,6 +28,12 @@ export type EndpointEvent =
       readonly callId: string;
       readonly by: 'endpoint' | 'trunk';
       readonly reason: string;
+    }
+  | {
+      /** What the endpoint hears changed: `tone:<Hz>` or `silence` (debounced, 20 ms frames). */
+      readonly type: 'hearing';
+      readonly callId: string;
+      readonly heard: string;
     };
 
 /**
@@ -78,5 +84,31 @@ export function progressText(event: EndpointEvent): string {
         : `${event.outcome}${event.code === undefined ? '' : ` (${event.code} ${event.reason ?? ''})`.trimEnd()}, caller still with you... `;
     case 'hangup':
       return event.by === 'trunk' ? 'trunk hung up' : 'hung up';
+    case 'hearing':
+      return '';
+  }
+}
+
+/**
+ * The exit status for how a transfer ended (`kind` of a `TransferOutcome`).
+ *
+ * @param kind - `succeeded`, `failed`, `rejected`, `timedOut`, `unverified` or `cancelled`
+ */
+export function exitCodeForOutcome(kind: string): number {
+  switch (kind) {
+    case 'succeeded':
+      return EXIT.ok;
+    case 'rejected':
+      return EXIT.rejected;
+    case 'failed':
+      return EXIT.failed;
+    case 'timedOut':
+      return EXIT.timedOut;
+    case 'unverified':
+      return EXIT.unverified;
+    case 'cancelled':
+      return EXIT.cancelled;
+    default:
+      return EXIT.error;
   }
 }

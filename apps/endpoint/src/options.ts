@@ -25,6 +25,8 @@ export interface EndpointSettings {
   readonly audio: AudioSpec;
   readonly holdAudio?: AudioSpec;
   readonly hangup: 'after-notify' | 'wait-for-bye';
+  /** Per-target time budget for the final NOTIFY in ms (default 32 s). */
+  readonly notifyTimeoutMs?: number;
 }
 
 /** `referkit-endpoint call <E.164> ...`: one outbound call, optionally transferred. */
@@ -81,6 +83,7 @@ Options:
   --audio tone:<hz>|<file.wav> what the endpoint plays (default tone:600)
   --hold-audio tone:<hz>|<file.wav>  played to the customer once the REFER is sent
   --hangup after-notify|wait-for-bye  hang up after NOTIFY 200, or wait for the trunk's BYE (default)
+  --notify-timeout <duration>  how long to wait for the final NOTIFY per target (default 32s)
   --json                       one JSON event per line instead of a progress line
 `;
 
@@ -144,6 +147,7 @@ export function parseCommandLine(argv: readonly string[]): ParseResult {
         audio: { type: 'string', default: 'tone:600' },
         'hold-audio': { type: 'string' },
         hangup: { type: 'string', default: 'wait-for-bye' },
+        'notify-timeout': { type: 'string' },
         http: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -180,6 +184,10 @@ export function parseCommandLine(argv: readonly string[]): ParseResult {
   if (v.hangup !== 'after-notify' && v.hangup !== 'wait-for-bye') {
     return usage(`--hangup expects after-notify or wait-for-bye, got "${v.hangup}"`);
   }
+  const notifyTimeoutMs = v['notify-timeout'] === undefined ? undefined : parseDuration(v['notify-timeout']);
+  if (v['notify-timeout'] !== undefined && (notifyTimeoutMs === undefined || notifyTimeoutMs <= 0)) {
+    return usage(`--notify-timeout expects a duration such as 10s, got "${v['notify-timeout']}"`);
+  }
   const settings: EndpointSettings = {
     trunk,
     domain: v.domain.toLowerCase(),
@@ -192,6 +200,7 @@ export function parseCommandLine(argv: readonly string[]): ParseResult {
       ? {}
       : { credentials: { username: v.username, password: v.password } }),
     ...(holdAudio ? { holdAudio } : {}),
+    ...(notifyTimeoutMs === undefined ? {} : { notifyTimeoutMs }),
   };
 
   if (command === 'serve') {

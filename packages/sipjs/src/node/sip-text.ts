@@ -256,7 +256,7 @@ export function parseUriTarget(text: string): UriTarget | undefined {
   return {
     host: (match[2] as string).replace(/^\[|\]$/g, ''),
     port: match[3] === undefined ? undefined : Number(match[3]),
-    transport: transport ? (transport[1]) : undefined,
+    transport: transport ? transport[1] : undefined,
     user: user === undefined || user.length === 0 ? undefined : user.split(':')[0],
     lr: /;lr(?:[;=]|$)/.test(params),
   };

@@ -103,6 +103,8 @@ export interface NodeTransportOptions {
    * arriving outside the Established state) get `481` from the transport. Default 2000 ms.
    */
   readonly unansweredRequestMs?: number | undefined;
+  /** Longest wait on disconnect for requests still awaiting a final response (default 2000 ms). */
+  readonly drainMs?: number | undefined;
   /** TLS settings. */
   readonly tls?: NodeTransportTlsOptions | undefined;
   /** Logger (pino-compatible; default silent). */
@@ -184,6 +186,9 @@ export class NodeTransport implements Transport {
   private readonly pendingAnswers = new Map<string, PendingAnswer>();
   private readonly ownAnswers = new Map<string, { text: string; timer: NodeJS.Timeout }>();
   private viaHost: string | undefined;
+  private draining = false;
+  private readonly awaitingResponse = new Set<string>();
+  private readonly inflightWrites = new Set<Promise<void>>();
   private bound: NodeHostPort | undefined;
   private readonly counters = {
     sent: 0,
@@ -272,10 +277,15 @@ export class NodeTransport implements Transport {
     this.onConnect?.();
   }
 
-  /** Closes every socket and stops every timer. */
+  /**
+   * Closes every socket and stops every timer. Requests still waiting for a final response (a BYE
+   * sent just before) get up to `drainMs` to complete first, retransmitted as needed.
+   */
   async disconnect(): Promise<void> {
     if (this.currentState === TransportState.Disconnected) return;
+    const wasConnected = this.currentState === TransportState.Connected;
     this.transition(TransportState.Disconnecting);
+    if (wasConnected) await this.drain(this.options.drainMs ?? 2000);
     this.clearTimers();
     const closing: Promise<void>[] = [];
     if (this.udp) {
@@ -297,6 +307,19 @@ export class NodeTransport implements Transport {
     this.onDisconnect?.();
   }
 
+  private async drain(limitMs: number): Promise<void> {
+    this.draining = true;
+    const deadline = Date.now() + limitMs;
+    while ((this.awaitingResponse.size > 0 || this.inflightWrites.size > 0) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    this.draining = false;
+  }
+
+  private get sendable(): boolean {
+    return this.currentState === TransportState.Connected || this.draining;
+  }
+
   /** Same as {@link NodeTransport.disconnect}. */
   async dispose(): Promise<void> {
     await this.disconnect();
@@ -304,9 +327,7 @@ export class NodeTransport implements Transport {
 
   /** Sends one message from SIP.js (rewriting Via/Contact, routing, arming retransmission). */
   async send(message: string): Promise<void> {
-    if (this.currentState !== TransportState.Connected) {
-      throw new Error(`transport is ${this.currentState}, cannot send`);
-    }
+    if (!this.sendable) throw new Error(`transport is ${this.currentState}, cannot send`);
     const parsed = parseSipText(message);
     if (!parsed) throw new Error('refusing to send a message that is not SIP');
     if (parsed.method !== undefined) await this.sendRequest(parsed);
@@ -327,8 +348,11 @@ export class NodeTransport implements Transport {
     this.rewriteContact(message);
     const target = await this.requestTarget(message);
     const text = formatSipText(message);
+    const branch = via ? viaParam(via, 'branch') : undefined;
+    if (message.method !== 'ACK' && typeof branch === 'string') {
+      this.awaitingResponse.add(`${branch}|${message.method}`);
+    }
     if (this.kind === 'udp' && message.method !== 'ACK' && via) {
-      const branch = viaParam(via, 'branch');
       if (typeof branch === 'string') {
         this.arm(`${branch}|${message.method}`, {
           text,
@@ -340,7 +364,12 @@ export class NodeTransport implements Transport {
         });
       }
     }
-    await this.write(text, target, undefined, false);
+    try {
+      await this.write(text, target, undefined, false);
+    } catch (err) {
+      if (typeof branch === 'string') this.awaitingResponse.delete(`${branch}|${message.method}`);
+      throw err;
+    }
   }
 
   private async sendResponse(message: SipText): Promise<void> {
@@ -436,7 +465,7 @@ export class NodeTransport implements Transport {
     const wait = Math.min(entry.interval, Math.max(0, entry.deadline - Date.now()));
     entry.timer = setTimeout(() => {
       if (this.retransmissions.get(key) !== entry) return;
-      if (Date.now() >= entry.deadline || this.currentState !== TransportState.Connected) {
+      if (Date.now() >= entry.deadline || !this.sendable) {
         this.retransmissions.delete(key);
         return;
       }
@@ -459,6 +488,7 @@ export class NodeTransport implements Transport {
   }
 
   private clearTimers(): void {
+    this.awaitingResponse.clear();
     for (const entry of this.retransmissions.values()) if (entry.timer) clearTimeout(entry.timer);
     this.retransmissions.clear();
     for (const pending of this.pendingAnswers.values()) clearTimeout(pending.timer);
@@ -571,6 +601,7 @@ export class NodeTransport implements Transport {
     const status = message.status ?? 0;
     if (typeof branch === 'string' && method !== undefined) {
       const key = `${branch}|${method}`;
+      if (method === 'INVITE' || status >= 200) this.awaitingResponse.delete(key);
       const entry = this.retransmissions.get(key);
       if (entry) {
         if (entry.kind === 'invite' || status >= 200) this.stopRetransmission(key);
@@ -725,6 +756,21 @@ export class NodeTransport implements Transport {
   }
 
   private async write(
+    text: string,
+    target: NodeHostPort,
+    socket: StreamSocket | undefined,
+    retransmission: boolean,
+  ): Promise<void> {
+    const writing = this.writeNow(text, target, socket, retransmission);
+    this.inflightWrites.add(writing);
+    try {
+      await writing;
+    } finally {
+      this.inflightWrites.delete(writing);
+    }
+  }
+
+  private async writeNow(
     text: string,
     target: NodeHostPort,
     socket: StreamSocket | undefined,
