@@ -619,6 +619,7 @@ export class TrunkCall {
       if (res.status >= 200 && res.status < 300 && hasSdp(res.body)) this.#customerSdp = res.body;
       else this.#log.warn({ status: res.status }, 're-INVITE of the customer failed');
     }
+    await this.#ctx.media.dropEndpoint(this.#tags);
     this.#record.hangupCause = 'transferred';
     this.#setState('bridged', 'customer', `customer bridged to ${leg.number}`);
   }

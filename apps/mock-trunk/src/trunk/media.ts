@@ -26,8 +26,10 @@ export interface MediaAnchor {
   customerAnswer(tags: MediaTags, sdp: string | undefined): Promise<string | undefined>;
   /** The customer's current SDP -> the SDP to offer the transfer target. */
   targetOffer(tags: MediaTags, target: string, customerSdp: string | undefined): Promise<string | undefined>;
-  /** The target's answer -> the customer's new SDP (re-INVITE the customer with it); drops the endpoint. */
+  /** The target's answer -> the customer's new SDP (re-INVITE the customer with it). */
   bridgeTarget(tags: MediaTags, target: string, targetSdp: string | undefined): Promise<string | undefined>;
+  /** After the customer's re-INVITE: drop the endpoint's media. */
+  dropEndpoint(tags: MediaTags): Promise<void>;
   /** A target leg that never answered: forget its media. */
   abandonTarget(tags: MediaTags, target: string): Promise<void>;
   /** Ring-back to the customer while the target rings. */
@@ -45,6 +47,7 @@ export function noMedia(): MediaAnchor {
     customerAnswer: (_t, sdp) => Promise.resolve(sdp),
     targetOffer: (_t, _target, sdp) => Promise.resolve(sdp),
     bridgeTarget: (_t, _target, sdp) => Promise.resolve(sdp),
+    dropEndpoint: () => Promise.resolve(),
     abandonTarget: () => Promise.resolve(),
     ringback: () => Promise.resolve(),
     release: () => Promise.resolve(),
@@ -75,10 +78,17 @@ export interface RtpEngineMediaOptions {
 }
 
 /**
- * Media anchored in rtpengine. The re-bridge is the sequence verified on rtpengine 10.5 (see
- * `RtpEngineController.rebridge`), split across the target's ringing: `offer` with the target's
- * to-tag when the target leg is placed, `answer` when it answers, then `delete` of the endpoint's
- * tag with no delay.
+ * Media anchored in rtpengine. The endpoint and the customer share rtpengine call `<call>`. A
+ * transfer target is offered the customer's SDP in its own rtpengine call `<call>~<target>`
+ * (from-tag customer, to-tag target), so while it rings nothing changes between the customer and
+ * the endpoint, and a failed target is simply deleted with its call. When the target answers,
+ * `answer` in that call gives the customer's new SDP (re-INVITE the customer with it), and the
+ * original call is deleted with no delay.
+ *
+ * Why not the in-call re-bridge (`offer` with the target's to-tag in call `<call>`, as
+ * `RtpEngineController.rebridge` does): on rtpengine 10.5 that offer already moves the
+ * customer's stream toward the target, and when the target then fails (busy, no answer) the
+ * customer and the endpoint no longer hear each other (the e2e test "a failed transfer" shows it).
  */
 export function rtpengineMedia(options: RtpEngineMediaOptions): MediaAnchor {
   const { controller, logger } = options;
@@ -88,9 +98,25 @@ export function rtpengineMedia(options: RtpEngineMediaOptions): MediaAnchor {
   const ringbackFile = join(dir, 'ringback.wav');
   writeFileSync(ringbackFile, encodeWav(ringbackSamples()));
   const ringing = new Set<string>();
+  // rtpengine calls held per trunk call (the call itself plus one per target leg).
+  const held = new Map<string, Set<string>>();
+  const hold = (call: string, id: string): void => {
+    let set = held.get(call);
+    if (!set) held.set(call, (set = new Set()));
+    set.add(id);
+  };
+  const legCall = (tags: MediaTags, target: string): string => `${tags.call}~${target}`;
+  const drop = async (id: string): Promise<void> => {
+    try {
+      await controller.delete({ callId: id, deleteDelay: 0 });
+    } catch (err) {
+      logger.debug({ err, id }, 'rtpengine delete failed (call already gone?)');
+    }
+  };
   return {
     async customerOffer(tags, sdp) {
       if (sdp === undefined || sdp === '') return sdp;
+      hold(tags.call, tags.call);
       const r = await controller.offer({ callId: tags.call, fromTag: tags.endpoint, sdp, flags, extra });
       return r.sdp;
     },
@@ -107,8 +133,9 @@ export function rtpengineMedia(options: RtpEngineMediaOptions): MediaAnchor {
     },
     async targetOffer(tags, target, customerSdp) {
       if (customerSdp === undefined || customerSdp === '') return customerSdp;
+      hold(tags.call, legCall(tags, target));
       const r = await controller.offer({
-        callId: tags.call,
+        callId: legCall(tags, target),
         fromTag: tags.customer,
         toTag: target,
         sdp: customerSdp,
@@ -120,21 +147,22 @@ export function rtpengineMedia(options: RtpEngineMediaOptions): MediaAnchor {
     async bridgeTarget(tags, target, targetSdp) {
       if (targetSdp === undefined || targetSdp === '') return targetSdp;
       const r = await controller.answer({
-        callId: tags.call,
+        callId: legCall(tags, target),
         fromTag: tags.customer,
         toTag: target,
         sdp: targetSdp,
         flags,
       });
-      await controller.delete({ callId: tags.call, fromTag: tags.endpoint, deleteDelay: 0 });
       return r.sdp;
     },
+    async dropEndpoint(tags) {
+      ringing.delete(tags.call);
+      held.get(tags.call)?.delete(tags.call);
+      await drop(tags.call);
+    },
     async abandonTarget(tags, target) {
-      try {
-        await controller.delete({ callId: tags.call, fromTag: target, deleteDelay: 0 });
-      } catch (err) {
-        logger.debug({ err, call: tags.call, target }, 'rtpengine delete of an abandoned target failed');
-      }
+      held.get(tags.call)?.delete(legCall(tags, target));
+      await drop(legCall(tags, target));
     },
     async ringback(tags, on) {
       try {
@@ -156,11 +184,9 @@ export function rtpengineMedia(options: RtpEngineMediaOptions): MediaAnchor {
     },
     async release(tags) {
       ringing.delete(tags.call);
-      try {
-        await controller.delete({ callId: tags.call, deleteDelay: 0 });
-      } catch (err) {
-        logger.debug({ err, call: tags.call }, 'rtpengine delete failed (call already gone?)');
-      }
+      const ids = held.get(tags.call) ?? new Set<string>();
+      held.delete(tags.call);
+      await Promise.all([...ids].map(drop));
     },
     close() {
       rmSync(dir, { recursive: true, force: true });

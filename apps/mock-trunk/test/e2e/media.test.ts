@@ -1,0 +1,198 @@
+import {
+  ToneDetector,
+  createRtpSession,
+  createToneSource,
+  isRtpEngineInstalled,
+  startRtpEngine,
+} from '@referkit/media';
+import type { RtpEngineController, RtpEngineSupervisor, RtpSession } from '@referkit/media';
+import { createSipStack } from '@referkit/sip';
+import type { Dialog, SipStack } from '@referkit/sip';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startMockTrunk } from '../../src/index.js';
+import type { MockTrunk } from '../../src/index.js';
+import { until } from '../trunk/helpers.js';
+
+const CUSTOMER = '+14155550100';
+const AGENT = '+14155550101';
+const installed = await isRtpEngineInstalled();
+if (!installed && process.env.CI) throw new Error('rtpengine is missing: run `bash scripts/setup.sh`');
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+let engine: RtpEngineSupervisor | undefined;
+let rtpengine: RtpEngineController | undefined;
+beforeAll(async () => {
+  if (!installed) return;
+  engine = await startRtpEngine({ deleteDelay: 0 });
+  rtpengine = await engine.controller();
+});
+afterAll(async () => {
+  rtpengine?.close();
+  await engine?.stop();
+});
+
+interface MediaEndpoint {
+  stack: SipStack;
+  rtp: RtpSession;
+  hears: ToneDetector;
+  dialog: Dialog | undefined;
+  byeAt: number | undefined;
+  notifies: string[];
+}
+
+async function startEndpoint(): Promise<MediaEndpoint> {
+  const stack = await createSipStack({ listen: [{ transport: 'udp', host: '127.0.0.1', port: 0 }] });
+  const rtp = await createRtpSession();
+  const hears = new ToneDetector({ candidatesHz: [600, 800, 1000] });
+  rtp.on('audio', (pcm) => hears.push(pcm));
+  const ep: MediaEndpoint = { stack, rtp, hears, dialog: undefined, byeAt: undefined, notifies: [] };
+  cleanups.push(async () => {
+    await rtp.close();
+    await stack.close();
+  });
+  return ep;
+}
+
+describe.skipIf(!installed)('media through rtpengine', () => {
+  let trunk: MockTrunk;
+
+  it('the customer hears the endpoint before the transfer and the target after it; no session is left', async () => {
+    if (!engine || !rtpengine) throw new Error('rtpengine not started');
+    trunk = await startMockTrunk({
+      media: 'rtpengine',
+      rtpengine: { host: engine.ngHost, port: engine.ngPort },
+      phones: {
+        [CUSTOMER]: { kind: 'answer', toneHz: 1000, answerAfterMs: 100 },
+        [AGENT]: { kind: 'hangup-after', toneHz: 800, answerAfterMs: 1200, hangupAfterMs: 2000 },
+      },
+    });
+    cleanups.push(() => trunk.close());
+    const bank = trunk.phoneBank;
+    if (!bank) throw new Error('no phone bank');
+    const ep = await startEndpoint();
+    const address = trunk.addresses[0];
+    if (!address) throw new Error('no address');
+
+    // INVITE through the trunk; the endpoint plays 600 Hz.
+    const invite = ep.stack.sendRequest(
+      {
+        method: 'INVITE',
+        uri: trunk.uriFor(CUSTOMER),
+        headers: { From: `<sip:+14155550199@${trunk.domain}>`, 'Content-Type': 'application/sdp' },
+        body: ep.rtp.localOffer(),
+      },
+      { destination: { transport: 'udp', host: address.host, port: address.port } },
+    );
+    const answer = await invite.response;
+    expect(answer.status).toBe(200);
+    const applied = ep.rtp.applyAnswer(answer.body.toString('utf8'));
+    expect(applied.ok).toBe(true);
+    // The SDP the endpoint got points at rtpengine, not at the phone.
+    expect(answer.body.toString('utf8')).not.toContain(`m=audio ${bank.address.port}`);
+    ep.dialog = invite.dialog;
+    ep.dialog?.on('request', (req) => {
+      if (req.method === 'NOTIFY') ep.notifies.push(req.body.toString('utf8').trim());
+      if (req.method === 'BYE') ep.byeAt = Date.now();
+      req.respond(200);
+    });
+    ep.rtp.play(createToneSource({ frequencyHz: 600 }));
+
+    await until(() => ep.hears.heard(1000, { minMs: 300 }), 10_000, 'endpoint hears the customer');
+    await until(
+      () => bank.heard(CUSTOMER).some((s) => s.heard === 'tone:600' && s.frames >= 10),
+      10_000,
+      'customer hears the endpoint',
+    );
+    const referAt = Date.now();
+    const refer = ep.dialog?.request('REFER', { headers: { 'Refer-To': `<sip:${AGENT}@${trunk.domain}>` } });
+    expect((await refer?.response)?.status).toBe(202);
+    await until(() => ep.byeAt !== undefined, 15_000, 'BYE to the endpoint');
+    expect(ep.notifies).toEqual(['SIP/2.0 100 Trying', 'SIP/2.0 180 Ringing', 'SIP/2.0 200 OK']);
+
+    // After the re-bridge the customer hears the target (800 Hz) and the target hears the customer.
+    await until(
+      () => bank.heard(CUSTOMER).some((s) => s.heard === 'tone:800' && s.startMs > referAt && s.frames >= 10),
+      10_000,
+      'customer hears the target',
+    );
+    await until(
+      () => bank.heard(AGENT).some((s) => s.heard === 'tone:1000' && s.frames >= 10),
+      10_000,
+      'target hears the customer',
+    );
+    const heard = bank.heard(CUSTOMER);
+    expect(heard.some((s) => s.heard === 'tone:600' && s.startMs < referAt)).toBe(true);
+
+    // The target hangs up: the trunk ends the customer leg and deletes the rtpengine call.
+    await until(() => trunk.calls().length === 0, 15_000, 'call ended');
+    expect(await rtpengine.list()).toEqual([]);
+    const records = trunk.records();
+    expect(records.map((r) => [r.kind, r.status])).toEqual([
+      ['original', 200],
+      ['transfer', 200],
+    ]);
+  });
+
+  it('a failed transfer (busy) leaves the customer and the endpoint hearing each other', async () => {
+    if (!engine || !rtpengine) throw new Error('rtpengine not started');
+    trunk = await startMockTrunk({
+      media: 'rtpengine',
+      rtpengine: { host: engine.ngHost, port: engine.ngPort },
+      phones: {
+        [CUSTOMER]: { kind: 'answer', toneHz: 1000, answerAfterMs: 100 },
+        '+14155550102': { kind: 'busy' },
+      },
+    });
+    cleanups.push(() => trunk.close());
+    const bank = trunk.phoneBank;
+    if (!bank) throw new Error('no phone bank');
+    const ep = await startEndpoint();
+    const address = trunk.addresses[0];
+    if (!address) throw new Error('no address');
+    const invite = ep.stack.sendRequest(
+      {
+        method: 'INVITE',
+        uri: trunk.uriFor(CUSTOMER),
+        headers: { From: `<sip:+14155550199@${trunk.domain}>`, 'Content-Type': 'application/sdp' },
+        body: ep.rtp.localOffer(),
+      },
+      { destination: { transport: 'udp', host: address.host, port: address.port } },
+    );
+    const answer = await invite.response;
+    expect(answer.status).toBe(200);
+    expect(ep.rtp.applyAnswer(answer.body.toString('utf8')).ok).toBe(true);
+    ep.dialog = invite.dialog;
+    ep.dialog?.on('request', (req) => {
+      if (req.method === 'NOTIFY') ep.notifies.push(req.body.toString('utf8').trim());
+      req.respond(200);
+    });
+    ep.rtp.play(createToneSource({ frequencyHz: 600 }));
+    await until(() => ep.hears.heard(1000, { minMs: 300 }), 10_000, 'endpoint hears the customer');
+
+    const refer = ep.dialog?.request('REFER', {
+      headers: { 'Refer-To': `<sip:+14155550102@${trunk.domain}>` },
+    });
+    expect((await refer?.response)?.status).toBe(202);
+    await until(() => ep.notifies.length === 2, 10_000, 'final NOTIFY');
+    expect(ep.notifies).toEqual(['SIP/2.0 100 Trying', 'SIP/2.0 486 Busy Here']);
+    const failedAt = Date.now() + 100;
+    const since = ep.hears.now() + 100;
+    await until(
+      () => ep.hears.heard(1000, { since, minMs: 300 }),
+      10_000,
+      'endpoint still hears the customer',
+    );
+    await until(
+      () => bank.heard(CUSTOMER).some((s) => s.heard === 'tone:600' && s.endMs > failedAt + 300),
+      10_000,
+      'customer still hears the endpoint',
+    );
+    expect((await ep.dialog?.request('BYE').response)?.status).toBe(200);
+    await until(() => trunk.calls().length === 0, 15_000, 'call ended');
+    expect(await rtpengine.list()).toEqual([]);
+  });
+});
