@@ -11,6 +11,7 @@ export type {
   PhoneBankOptions,
   PhoneBank,
 } from './types.js';
-export { startPhoneBank, DEFAULT_PHONES } from './phone-bank.js';
+export { startPhoneBank, DEFAULT_PHONES, PhoneBankError } from './phone-bank.js';
+export type { PhoneBankErrorCode } from './phone-bank.js';
 export { HeardTracker, createRingbackSource } from './hearing.js';
 export type { HeardTrackerOptions, RingbackSourceOptions } from './hearing.js';

@@ -44,6 +44,32 @@ const GAP_MS = 100;
 /** Ended calls kept for {@link PhoneBank.calls}. */
 const MAX_ENDED_CALLS = 1000;
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE';
+const KINDS: ReadonlySet<string> = new Set([
+  'answer',
+  'busy',
+  'no-answer',
+  'decline',
+  'unreachable',
+  'hangup-after',
+]);
+
+/** Codes of {@link PhoneBankError}. */
+export type PhoneBankErrorCode = 'INVALID_PROFILE' | 'TIMEOUT' | 'CLOSED';
+
+/** Error of the phone bank: a bad profile (from {@link startPhoneBank}) or a failed wait. */
+export class PhoneBankError extends Error {
+  /** Machine-readable reason. */
+  readonly code: PhoneBankErrorCode;
+  /**
+   * @param code - reason
+   * @param message - what went wrong and how to fix it
+   */
+  constructor(code: PhoneBankErrorCode, message: string) {
+    super(message);
+    this.name = 'PhoneBankError';
+    this.code = code;
+  }
+}
 
 interface CallState {
   readonly number: string;
@@ -112,6 +138,7 @@ class PhoneBankImpl implements PhoneBank {
   private readonly all: CallState[] = [];
   private readonly active = new Set<CallState>();
   private closing: Promise<void> | undefined;
+  private readonly waiters = new Set<(err: PhoneBankError) => void>();
 
   constructor(stack: SipStack, phones: ReadonlyMap<string, PhoneProfile>, options: PhoneBankOptions) {
     const bound = stack.addresses[0];
@@ -135,6 +162,70 @@ class PhoneBankImpl implements PhoneBank {
     return this.all.filter((c) => number === undefined || c.number === number).map(snapshot);
   }
 
+  heardMs(number: string, heard: string, since = -Infinity): number {
+    return this.all
+      .filter((c) => c.number === number)
+      .reduce((total, c) => total + c.tracker.heardMs(heard, since), 0);
+  }
+
+  waitForHeard(
+    number: string,
+    heard: string,
+    options: {
+      readonly minMs?: number | undefined;
+      readonly since?: number | undefined;
+      readonly timeoutMs?: number | undefined;
+    } = {},
+  ): Promise<number> {
+    const minMs = options.minMs ?? 200;
+    const since = options.since ?? -Infinity;
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    return new Promise<number>((resolve, reject) => {
+      const check = (): boolean => {
+        const ms = this.heardMs(number, heard, since);
+        if (ms < minMs) return false;
+        finish();
+        resolve(ms);
+        return true;
+      };
+      if (check()) return;
+      if (this.closing) {
+        reject(new PhoneBankError('CLOSED', 'the phone bank is closed'));
+        return;
+      }
+      const fail = (err: PhoneBankError): void => {
+        finish();
+        reject(err);
+      };
+      const interval = setInterval(check, FRAME_MS);
+      const timer = setTimeout(() => {
+        const got = this.heardMs(number, heard, since);
+        fail(
+          new PhoneBankError(
+            'TIMEOUT',
+            `${number} heard ${heard} for ${got} ms, not ${minMs} ms, within ${timeoutMs} ms; it heard: ${this.describeHeard(number, since)}`,
+          ),
+        );
+      }, timeoutMs);
+      const finish = (): void => {
+        clearInterval(interval);
+        clearTimeout(timer);
+        this.waiters.delete(fail);
+      };
+      this.waiters.add(fail);
+    });
+  }
+
+  private describeHeard(number: string, since: number): string {
+    const totals = new Map<string, number>();
+    for (const s of this.heard(number)) {
+      if (s.endMs <= since) continue;
+      totals.set(s.heard, (totals.get(s.heard) ?? 0) + s.endMs - Math.max(s.startMs, since));
+    }
+    if (totals.size === 0) return 'nothing';
+    return [...totals].map(([label, ms]) => `${label} ${Math.round(ms)} ms`).join(', ');
+  }
+
   rtpPackets(callId: string): PcapRtpPacket[] {
     return this.all.filter((c) => c.callId === callId).flatMap((c) => c.captured);
   }
@@ -145,6 +236,8 @@ class PhoneBankImpl implements PhoneBank {
   }
 
   private async shutdown(): Promise<void> {
+    for (const fail of [...this.waiters])
+      fail(new PhoneBankError('CLOSED', 'the phone bank closed while waiting'));
     const byes: Promise<unknown>[] = [];
     for (const call of [...this.active]) {
       if (call.dialog?.state === 'confirmed' && call.state === 'answered') {
@@ -448,9 +541,44 @@ class PhoneBankImpl implements PhoneBank {
   }
 }
 
+/** What is wrong with a profile (it may come from a JSON config), or `undefined`. */
+function profileProblem(profile: PhoneProfile): string | undefined {
+  const p = profile as Partial<Record<keyof PhoneProfile, unknown>>;
+  if (typeof p.kind !== 'string' || !KINDS.has(p.kind)) {
+    return `kind must be one of ${[...KINDS].join(', ')}, got ${JSON.stringify(p.kind)}`;
+  }
+  if (p.toneHz !== undefined && !(typeof p.toneHz === 'number' && p.toneHz > 0 && p.toneHz < 4000)) {
+    return `toneHz ${JSON.stringify(p.toneHz)} is outside (0, 4000)`;
+  }
+  for (const key of ['answerAfterMs', 'hangupAfterMs', 'maxRingMs'] as const) {
+    const value = p[key];
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0)) {
+      return `${key} must be a number of ms >= 0, got ${JSON.stringify(value)}`;
+    }
+  }
+  if (
+    p.rejectStatus !== undefined &&
+    !(
+      Number.isInteger(p.rejectStatus) &&
+      (p.rejectStatus as number) >= 300 &&
+      (p.rejectStatus as number) <= 699
+    )
+  ) {
+    return `rejectStatus must be a final status 300-699, got ${JSON.stringify(p.rejectStatus)}`;
+  }
+  if (
+    p.codecs !== undefined &&
+    !(Array.isArray(p.codecs) && p.codecs.length > 0 && p.codecs.every((c) => c === 'PCMU' || c === 'PCMA'))
+  ) {
+    return `codecs must be a non-empty list of 'PCMU' / 'PCMA', got ${JSON.stringify(p.codecs)}`;
+  }
+  return undefined;
+}
+
 /**
  * Starts a bank of simulated phones: one SIP UA on an ephemeral UDP port that routes INVITEs by
- * Request-URI user to the phone with that number. Phones answer with real SDP, play their tone
+ * Request-URI user to the phone with that number. Throws {@link PhoneBankError} `INVALID_PROFILE`
+ * for a bad profile. Phones answer with real SDP, play their tone
  * over real RTP, label what they hear (tones, US ring-back, silence) and report each change as a
  * `media` event through `onEvent`.
  *
@@ -464,8 +592,12 @@ class PhoneBankImpl implements PhoneBank {
 export async function startPhoneBank(options: PhoneBankOptions): Promise<PhoneBank> {
   const phones = new Map<string, PhoneProfile>();
   for (const [number, profile] of Object.entries(options.phones)) {
-    if (profile.toneHz !== undefined && !(profile.toneHz > 0 && profile.toneHz < 4000)) {
-      throw new RangeError(`phone ${number}: toneHz ${profile.toneHz} is outside (0, 4000)`);
+    const problem = profileProblem(profile);
+    if (number.trim() === '' || problem !== undefined) {
+      throw new PhoneBankError(
+        'INVALID_PROFILE',
+        `phone ${JSON.stringify(number)}: ${problem ?? 'empty number'}`,
+      );
     }
     phones.set(number, profile);
   }

@@ -94,6 +94,22 @@ export interface PhoneBank {
   heard(number: string): HeardSegment[];
   /** Calls received so far (optionally only those to one number), oldest first. */
   calls(number?: string): PhoneCall[];
+  /** Milliseconds the phone with this number heard `heard` (e.g. `'tone:800'`) since `since` (epoch ms), over all its calls. */
+  heardMs(number: string, heard: string, since?: number): number;
+  /**
+   * Resolves with the milliseconds heard once the phone with this number has heard `heard` for at
+   * least `minMs` (default 200) since `since` (epoch ms, default: ever). Rejects with a
+   * `PhoneBankError` `TIMEOUT` after `timeoutMs` (default 10 000) or `CLOSED` when the bank closes.
+   */
+  waitForHeard(
+    number: string,
+    heard: string,
+    options?: {
+      readonly minMs?: number | undefined;
+      readonly since?: number | undefined;
+      readonly timeoutMs?: number | undefined;
+    },
+  ): Promise<number>;
   /**
    * RTP packets the phones received on the call with this SIP Call-ID (oldest first; empty
    * unless `captureRtp` was set), ready for `writePcapng(events, { rtp })`.

@@ -2,8 +2,13 @@ import { ToneDetector, createToneSource, parseRtp } from '@referkit/media';
 import { writePcapng } from '../../src/observe/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MediaEvent, TrunkEvent } from '../../src/observe/types.js';
-import { DEFAULT_PHONES, createRingbackSource, startPhoneBank } from '../../src/phones/index.js';
-import type { PhoneBank, PhoneBankOptions } from '../../src/phones/index.js';
+import {
+  DEFAULT_PHONES,
+  PhoneBankError,
+  createRingbackSource,
+  startPhoneBank,
+} from '../../src/phones/index.js';
+import type { PhoneBank, PhoneBankOptions, PhoneProfile } from '../../src/phones/index.js';
 import { Uac, until } from './uac.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -241,9 +246,47 @@ describe('phone bank', () => {
     expect(capture.length).toBeGreaterThan(20 * 172);
   });
 
-  it('rejects a tone outside (0, 4000) Hz', async () => {
-    await expect(startPhoneBank({ phones: { '+1': { kind: 'answer', toneHz: 5000 } } })).rejects.toThrow(
-      RangeError,
+  it('rejects bad profiles with a typed error naming the phone and the field', async () => {
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ kind: 'answer', toneHz: 5000 }, /toneHz 5000/],
+      [{ kind: 'ring' }, /kind must be one of/],
+      [{ kind: 'busy', rejectStatus: 200 }, /rejectStatus/],
+      [{ kind: 'answer', codecs: ['G729'] }, /codecs/],
+      [{ kind: 'answer', answerAfterMs: -1 }, /answerAfterMs/],
+    ];
+    for (const [profile, message] of bad) {
+      const error = await startPhoneBank({ phones: { '+1': profile as unknown as PhoneProfile } }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(PhoneBankError);
+      expect((error as PhoneBankError).code).toBe('INVALID_PROFILE');
+      expect((error as PhoneBankError).message).toMatch(message);
+      expect((error as PhoneBankError).message).toContain('"+1"');
+    }
+  });
+
+  it('waitForHeard resolves once a tone was heard long enough, and times out or fails on close with typed errors', async () => {
+    const { bank, uac } = await setup({ '+14155550100': { kind: 'answer', answerAfterMs: 0 } });
+    const call = await uac.invite('+14155550100', bank.address);
+    expect((await call.final).status).toBe(200);
+    const since = Date.now();
+    call.rtp.play(createToneSource({ frequencyHz: 800 }));
+    expect(await bank.waitForHeard('+14155550100', 'tone:800', { since, minMs: 300 })).toBeGreaterThanOrEqual(
+      300,
     );
+    expect(bank.heardMs('+14155550100', 'tone:800', since)).toBeGreaterThanOrEqual(300);
+    const timeout = await bank
+      .waitForHeard('+14155550100', 'tone:1000', { timeoutMs: 200 })
+      .catch((e: unknown) => e as PhoneBankError);
+    expect(timeout).toBeInstanceOf(PhoneBankError);
+    expect(timeout).toMatchObject({
+      code: 'TIMEOUT',
+      message: expect.stringMatching(/it heard: .*tone:800/) as unknown,
+    });
+    const pending = bank
+      .waitForHeard('+14155550100', 'ringback', { timeoutMs: 15_000 })
+      .catch((e: unknown) => e);
+    await bank.close();
+    expect(await pending).toMatchObject({ code: 'CLOSED' });
   });
 });
