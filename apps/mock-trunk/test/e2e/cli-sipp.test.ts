@@ -1,0 +1,228 @@
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import * as dgram from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallRecord } from '../../src/index.js';
+
+const SIPP = process.env.SIPP_BIN ?? '/usr/bin/sipp';
+const sippOk = (() => {
+  const r = spawnSync(SIPP, ['-v'], { encoding: 'utf8' });
+  return r.error === undefined && /SIPp v/.test(`${r.stdout}${r.stderr}`);
+})();
+if (!sippOk && process.env.CI) throw new Error('SIPp is missing: run `bash scripts/setup.sh`');
+
+const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+const DOMAIN = 'lab.zt.plivo.com';
+
+async function freeUdpPort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  const port = await new Promise<number>((resolve, reject) => {
+    s.once('error', reject);
+    s.bind(0, '127.0.0.1', () => resolve(s.address().port));
+  });
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+interface Cli {
+  child: ChildProcess;
+  port: number;
+  stdout: string;
+  stderr: string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `referkit-trunk` (bundled from source) and resolves once it prints where it listens. */
+async function startCli(bundle: string, args: readonly string[]): Promise<Cli> {
+  const child = spawn(process.execPath, [bundle, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli: Cli = { child, port: 0, stdout: '', stderr: '', exited: Promise.resolve(null) };
+  cli.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+  child.stderr?.on('data', (d: Buffer) => (cli.stderr += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`CLI did not start: ${cli.stderr}`)), 20_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      cli.stdout += d.toString();
+      const m = /listening on udp:127\.0\.0\.1:(\d+)/.exec(cli.stdout);
+      if (m) {
+        clearTimeout(timer);
+        cli.port = Number(m[1]);
+        resolve();
+      }
+    });
+    void cli.exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`CLI exited ${String(code)}: ${cli.stderr}`));
+    });
+  });
+  return cli;
+}
+
+async function sipp(
+  scenario: string,
+  trunkPort: number,
+  keys: Record<string, string>,
+  service: string,
+): Promise<{ code: number | null; out: string }> {
+  const port = await freeUdpPort();
+  const args = [
+    '-sf',
+    here(`../sipp/${scenario}`),
+    '-i',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-t',
+    'u1',
+    '-m',
+    '1',
+    '-s',
+    service,
+    '-timeout',
+    '30s',
+    '-timeout_error',
+    '-nostdin',
+    ...Object.entries(keys).flatMap(([k, v]) => ['-key', k, v]),
+    `127.0.0.1:${trunkPort}`,
+  ];
+  const child = spawn(SIPP, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: tmpdir() });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, out };
+}
+
+describe.skipIf(!sippOk)('SIPp as the endpoint against the referkit-trunk CLI', () => {
+  let dir: string;
+  let bundle: string;
+  let cli: Cli | undefined;
+  let records: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'referkit-trunk-e2e-'));
+    bundle = join(dir, 'referkit-trunk.mjs');
+    records = join(dir, 'records.jsonl');
+    await build({
+      entryPoints: [here('../../src/bin.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      conditions: ['@referkit/source'],
+      outfile: bundle,
+      logLevel: 'warning',
+      banner: {
+        js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      },
+    });
+    cli = await startCli(bundle, [
+      '--listen',
+      'udp:127.0.0.1:0',
+      '--media',
+      'none',
+      '--records',
+      records,
+      '--ring-timeout',
+      '3000',
+      '--route',
+      '+14155550107=status:402',
+      '--log-level',
+      'warn',
+    ]);
+  });
+
+  afterAll(async () => {
+    if (cli && cli.child.exitCode === null) {
+      cli.child.kill('SIGKILL');
+      await cli.exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const readRecords = (): CallRecord[] =>
+    readFileSync(records, 'utf8')
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as CallRecord);
+  const waitRecords = async (n: number): Promise<CallRecord[]> => {
+    for (let i = 0; i < 200; i++) {
+      try {
+        const r = readRecords();
+        if (r.length >= n) return r;
+      } catch {
+        // not written yet
+      }
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    throw new Error(`fewer than ${n} records`);
+  };
+
+  it('transfer to the answering agent: 202, NOTIFY 100/180/200, BYE; two records', async () => {
+    const r = await sipp(
+      'endpoint-transfer.xml',
+      cli?.port ?? 0,
+      { refer_to: `<sip:+14155550101@${DOMAIN}>` },
+      '+14155550100',
+    );
+    expect(r.code, r.out).toBe(0);
+    // The customer and the agent are still talking; the records come when the call ends (below).
+  });
+
+  it.each([
+    ['a foreign domain', `<sip:+14155550101@example.com>`, 'endpoint-refer-refused.xml'],
+    ['a private IP', `<sip:+14155550101@192.168.1.10>`, 'endpoint-refer-refused.xml'],
+    ['a number without Geo Permissions', `<sip:+442071838750@${DOMAIN}>`, 'endpoint-refer-refused.xml'],
+    ['a number that is not E.164', `<sip:4155550101@${DOMAIN}>`, 'endpoint-refer-bad.xml'],
+  ])('REFER to %s is refused', async (_name, referTo, scenario) => {
+    const r = await sipp(scenario, cli?.port ?? 0, { refer_to: referTo }, '+14155550100');
+    expect(r.code, r.out).toBe(0);
+  });
+
+  it.each([
+    ['busy', '+14155550102'],
+    ['account balance (402)', '+14155550107'],
+    ['unknown number (404)', '+14155550999'],
+  ])('target fails (%s): NOTIFY 100 then the failure; the call stays up', async (_name, number) => {
+    const r = await sipp(
+      'endpoint-transfer-fails.xml',
+      cli?.port ?? 0,
+      { refer_to: `<sip:${number}@${DOMAIN}>` },
+      '+14155550100',
+    );
+    expect(r.code, r.out).toBe(0);
+  });
+
+  it('early BYE after NOTIFY 180 drops the caller and is recorded', async () => {
+    const before = (await waitRecords(1).catch(() => [])).length;
+    const r = await sipp(
+      'endpoint-early-bye.xml',
+      cli?.port ?? 0,
+      { refer_to: `<sip:+14155550103@${DOMAIN}>` },
+      '+14155550100',
+    );
+    expect(r.code, r.out).toBe(0);
+    const all = await waitRecords(before + 2);
+    const original = all.slice(before).find((x) => x.kind === 'original');
+    expect(original?.hangupCause).toBe('transferor hung up before the transfer completed');
+  });
+
+  it('SIGTERM ends the transferred call cleanly (records written) and exits 0', async () => {
+    if (!cli) throw new Error('no CLI');
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    const all = readRecords();
+    // The transferred call of the first test: its original and transfer records, both answered.
+    const transferred = all.filter(
+      (x) => x.to === '+14155550101' && x.kind === 'transfer' && x.status === 200,
+    );
+    expect(transferred).toHaveLength(1);
+    const original = all.find((x) => x.kind === 'original' && x.call === transferred[0]?.call);
+    expect(original?.notes.map((n) => n.code)).toContain('TRANSFER_SUCCEEDED');
+  });
+});
