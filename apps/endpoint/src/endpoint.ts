@@ -337,6 +337,12 @@ export async function startEndpoint(options: EndpointOptions): Promise<EndpointH
           emit({ type: 'answered', callId: id });
           resolve();
         } else if (state === SessionState.Terminated) {
+          // SIP.js reports Terminated before it hands the final response to onReject: read it next tick.
+          setImmediate(() => settleTerminated());
+        }
+      });
+      const settleTerminated = (): void => {
+        {
           if (record.status === 'calling' || record.status === 'ringing') {
             const code = failure?.code ?? 408;
             const reason = failure?.reason ?? 'Request Timeout';
@@ -354,7 +360,7 @@ export async function startEndpoint(options: EndpointOptions): Promise<EndpointH
           }
           record.resolveEnded(record.ended ?? { by: 'endpoint', reason: 'ended' });
         }
-      });
+      };
     });
     answered.catch(() => undefined);
     emit({ type: 'calling', callId: id, number });
