@@ -59,6 +59,9 @@ describe('private and reserved addresses', () => {
     ['fe80::1', 'linkLocal'],
     ['ff02::1', 'multicast'],
     ['[fe80::1]', 'linkLocal'],
+    ['64:ff9b::a00:1', 'rfc6052'],
+    ['2002:a00:1::1', '6to4'],
+    ['2001:0:4136:e378::1', 'teredo'],
   ])('%s is %s', (address, range) => {
     expect(classifyAddress(address)).toMatchObject({ range, private: true });
     expect(isPrivateAddress(address)).toBe(true);
