@@ -246,6 +246,29 @@ describe('phone bank', () => {
     expect(capture.length).toBeGreaterThan(20 * 172);
   });
 
+  it('carries 20 concurrent calls to one number, each with two-way audio, and ends them all', async () => {
+    const { bank, uac } = await setup({ '+14155550100': { kind: 'answer', answerAfterMs: 0, toneHz: 1000 } });
+    const calls = await Promise.all(
+      Array.from({ length: 20 }, () => uac.invite('+14155550100', bank.address, { detectHz: [1000] })),
+    );
+    const finals = await Promise.all(calls.map((c) => c.final));
+    expect(finals.map((f) => f.status)).toEqual(Array(20).fill(200));
+    for (const call of calls) call.rtp.play(createToneSource({ frequencyHz: 600 }));
+    await until(
+      () => calls.every((c) => c.detector.heard(1000, { minMs: 200 })),
+      'every caller to hear 1000 Hz',
+      15_000,
+    );
+    await until(
+      () => bank.calls().every((c) => c.heard.some((s) => s.heard === 'tone:600' && s.frames >= 5)),
+      'every call to hear 600 Hz',
+      15_000,
+    );
+    const byes = await Promise.all(calls.map((c) => c.dialog()!.request('BYE').response));
+    expect(byes.map((b) => b.status)).toEqual(Array(20).fill(200));
+    await until(() => bank.calls().every((c) => c.state === 'ended'), 'every call to end');
+  });
+
   it('rejects bad profiles with a typed error naming the phone and the field', async () => {
     const bad: [Record<string, unknown>, RegExp][] = [
       [{ kind: 'answer', toneHz: 5000 }, /toneHz 5000/],
