@@ -86,8 +86,7 @@ const call = (port: number, transport: 'udp' | 'tcp', extra: readonly string[]):
   transport,
   '--transfer-to',
   '+14155550101',
-  '--transfer-after',
-  '300ms',
+  ...(extra.includes('--transfer-on-dtmf') ? [] : ['--transfer-after', '300ms']),
   ...extra,
 ];
 
@@ -146,6 +145,40 @@ describe.skipIf(!available)('referkit-endpoint call against a SIPp trunk', () =>
       expect(result.code, result.output.slice(-2000)).toBe(0);
     },
   );
+
+  it('transfers when the customer presses the --transfer-on-dtmf key (RFC 4733)', async () => {
+    const sipp = await trunk('trunk-transfer-dtmf.xml', 'udp');
+    const run = await runEndpoint(call(sipp.port, 'udp', ['--json', '--transfer-on-dtmf', '1']));
+    expect(run.code, run.stderr).toBe(EXIT.ok);
+    expect(kinds(run)).toEqual([
+      'calling',
+      'ringing',
+      'answered',
+      'transferring',
+      'progress:trying',
+      'progress:ringing',
+      'outcome:succeeded:200',
+      'hangup:trunk',
+    ]);
+    const result = await sipp.done;
+    expect(result.code, result.output.slice(-2000)).toBe(0);
+  });
+
+  it('plays its tone before the REFER and the hold audio after it (heard back through RTP echo)', async () => {
+    const sipp = await trunk('trunk-transfer-slow.xml', 'udp');
+    const run = await runEndpoint(
+      call(sipp.port, 'udp', ['--json', '--audio', 'tone:600', '--hold-audio', 'tone:1400']),
+    );
+    expect(run.code, run.stderr).toBe(EXIT.ok);
+    const all = events(run);
+    const referAt = all.findIndex((e) => e.type === 'transferring');
+    const heard = (from: number, to: number): string[] =>
+      all.slice(from, to).flatMap((e) => (e.type === 'hearing' ? [e.heard] : []));
+    expect(heard(0, referAt)).toContain('tone:600');
+    expect(heard(referAt, all.length)).toContain('tone:1400');
+    expect(heard(referAt, all.length)).not.toContain('tone:600');
+    await sipp.done;
+  });
 
   it('prints one human progress line', async () => {
     const sipp = await trunk('trunk-transfer-ok.xml', 'udp');
