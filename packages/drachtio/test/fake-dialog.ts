@@ -174,6 +174,11 @@ export class ManualTimers {
     this.pending.delete(handle as number);
   };
 
+  /** Current fake time in ms. */
+  get time(): number {
+    return this.now;
+  }
+
   /** Timers not yet fired or cleared. */
   get size(): number {
     return this.pending.size;
