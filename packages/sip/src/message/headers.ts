@@ -11,9 +11,9 @@ export class HeaderField {
   /** Lookup key: lower-cased, compact form expanded (e.g. `via`). */
   readonly key: string;
   #value: string | undefined;
-  /** @internal source bytes of the whole line (with folding and CRLF) when parsed. */
-  readonly raw: Buffer | undefined;
   readonly #src: Buffer | undefined;
+  readonly #lineStart: number;
+  readonly #lineEnd: number;
   readonly #valueStart: number;
   readonly #valueEnd: number;
   readonly #folded: boolean;
@@ -42,10 +42,17 @@ export class HeaderField {
     this.key = headerKey(name);
     this.#value = value;
     this.#src = src;
-    this.raw = src === undefined ? undefined : src.subarray(lineStart, lineEnd);
+    this.#lineStart = lineStart;
+    this.#lineEnd = lineEnd;
     this.#valueStart = valueStart;
     this.#valueEnd = valueEnd;
     this.#folded = folded;
+  }
+
+  /** @internal source bytes of the whole line (with folding and CRLF) when parsed. */
+  get raw(): Buffer | undefined {
+    // A view made on demand: most parsed lines are never written back on their own.
+    return this.#src === undefined ? undefined : this.#src.subarray(this.#lineStart, this.#lineEnd);
   }
 
   /** The value, with surrounding whitespace removed and folded lines joined by one space (RFC 3261 section 7.3.1). */
