@@ -29,6 +29,7 @@ describe.each([
   ['udp', '127.0.0.1'],
   ['tcp', '127.0.0.1'],
   ['udp', '::1'],
+  ['tcp', '::1'],
 ] as const)('stack over %s on %s', (transport, host) => {
   it('INVITE / 180 / 200 / ACK, REFER + NOTIFY in the dialog, BYE', async () => {
     const { uac, uas, destination, uri } = await pair(transport, host);
