@@ -28,16 +28,14 @@ async function sse(url: string): Promise<{ events: EndpointEvent[]; close(): voi
   const controller = new AbortController();
   const res = await fetch(url, { signal: controller.signal });
   const events: EndpointEvent[] = [];
-  const reader = res.body?.getReader();
-  if (!reader) throw new Error('no body');
+  const body = res.body as unknown as AsyncIterable<Uint8Array> | null;
+  if (!body) throw new Error('no body');
   const decoder = new TextDecoder();
   let buffer = '';
   void (async () => {
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
+      for await (const chunk of body) {
+        buffer += decoder.decode(chunk, { stream: true });
         let end;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
