@@ -45,6 +45,11 @@ export class SipTracer {
     }
   }
 
+  /** The trunk call and leg a SIP Call-ID belongs to, if bound. */
+  lookup(callId: string): { readonly call: string; readonly leg: CallLeg } | undefined {
+    return this.#bindings.get(callId);
+  }
+
   /** Records one message. */
   push(message: BackendWireMessage): void {
     const raw = message.data.toString('utf8');

@@ -187,8 +187,15 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
       try {
         phoneBank = await startPhoneBank({
           phones: options.phones ?? DEFAULT_PHONES,
+          captureRtp: options.captureRtp,
           logger,
-          onEvent: emit,
+          // What a phone hears, tagged with the trunk call its SIP dialog belongs to.
+          onEvent: (e) =>
+            emit(
+              e.type === 'media' && e.call === undefined && e.callId !== undefined
+                ? { ...e, call: tracer.lookup(e.callId)?.call }
+                : e,
+            ),
         });
         const bank = phoneBank;
         cleanups.push(() => bank.close());
@@ -341,10 +348,7 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
       call.start(target).catch((err: unknown) => logger.error({ err, call: call.id }, 'call failed'));
     });
 
-    const eventsOf = (id: string): TrunkEvent[] =>
-      buffer.filter((e) =>
-        e.type === 'sip' || e.type === 'state' || e.type === 'record' ? e.call === id : e.call === id,
-      );
+    const eventsOf = (id: string): TrunkEvent[] => buffer.filter((e) => e.call === id);
     const source: HttpSource = {
       listCalls: () => [
         ...[...calls.values()].map((c) => ({ ...c.summary() })),
@@ -362,9 +366,17 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
         listeners.add(listener);
         return () => listeners.delete(listener);
       },
-      pcap(id) {
-        if (!calls.has(id) && !records.some((r) => r.call === id)) return undefined;
-        return writePcapng(eventsOf(id));
+      pcap(id, opts) {
+        const live = calls.get(id);
+        const recs = live ? live.records() : records.filter((r) => r.call === id);
+        if (recs.length === 0) return undefined;
+        // RTP as the simulated phones saw it (kept only with `captureRtp`).
+        const bank = phoneBank;
+        const rtp =
+          opts.rtp && bank
+            ? recs.flatMap((r) => (r.sipCallId === undefined ? [] : bank.rtpPackets(r.sipCallId)))
+            : undefined;
+        return writePcapng(eventsOf(id), rtp === undefined ? {} : { rtp });
       },
     };
 

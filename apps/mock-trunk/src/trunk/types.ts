@@ -64,6 +64,8 @@ export interface MockTrunkOptions {
   readonly ringTimeoutMs?: number | undefined;
   /** SIP timers in ms (T1 default 500: a NOTIFY to a dead Contact times out after 64 x T1). */
   readonly sipTimers?: { readonly t1?: number; readonly t2?: number; readonly t4?: number } | undefined;
+  /** RTP packets each simulated phone keeps per call for pcapng export (`?rtp=1`); default 0 (none). */
+  readonly captureRtp?: number | undefined;
   /** Append each finished call record as a JSON line here; records already in the file are loaded at start. */
   readonly recordsFile?: string | undefined;
   /** pino logger (default: silent). */

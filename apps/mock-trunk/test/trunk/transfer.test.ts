@@ -41,3 +41,31 @@ describe('startMockTrunk (media none): a REFER transfer', () => {
     expect(sip.some((e) => e.summary === '202 Accepted (REFER)' && e.leg === 'endpoint')).toBe(true);
   });
 });
+
+describe('HTTP API over the trunk', () => {
+  it('lists calls, serves a call with its records and ladder, and its pcapng', async () => {
+    const { trunk, endpoint, customer } = await startLab(cleanups, {
+      trunk: { http: { host: '127.0.0.1', port: 0 } },
+    });
+    expect(trunk.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await endpoint.call(CUSTOMER)).toBe(200);
+    expect(await endpoint.refer(`<sip:${AGENT}@${trunk.domain}>`)).toBe(202);
+    await until(() => endpoint.byes.length === 1, 10_000, 'BYE to the endpoint');
+    await customer.dialogs[0]?.request('BYE').response;
+    await until(() => trunk.calls().length === 0, 5000, 'call ended');
+
+    const list = (await (await fetch(`${trunk.httpUrl}/calls`)).json()) as { calls: { id: string }[] };
+    expect(list.calls).toHaveLength(1);
+    const id = list.calls[0]?.id ?? '';
+    const detail = (await (await fetch(`${trunk.httpUrl}/calls/${id}`)).json()) as {
+      record: { kind: string }[];
+      ladder: string;
+    };
+    expect(detail.record.map((r) => r.kind)).toEqual(['original', 'transfer']);
+    expect(detail.ladder).toContain('sequenceDiagram');
+    expect(detail.ladder).toContain('REFER');
+    const pcap = Buffer.from(await (await fetch(`${trunk.httpUrl}/calls/${id}/pcap`)).arrayBuffer());
+    expect(pcap.readUInt32LE(0)).toBe(0x0a0d0d0a);
+    expect((await fetch(`${trunk.httpUrl}/calls/nope`)).status).toBe(404);
+  });
+});
