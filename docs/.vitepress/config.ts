@@ -26,6 +26,7 @@ export default withMermaid(
     themeConfig: {
       nav: [
         { text: 'Guide', link: '/guide/getting-started' },
+        { text: 'Tutorials', link: '/tutorials/sipjs' },
         { text: 'API', link: '/api/' },
       ],
       sidebar: [
@@ -34,6 +35,13 @@ export default withMermaid(
           items: [
             { text: 'Getting started', link: '/guide/getting-started' },
             { text: 'Going live on Plivo', link: '/guide/going-live' },
+          ],
+        },
+        {
+          text: 'Tutorials',
+          items: [
+            { text: 'Transfer with SIP.js', link: '/tutorials/sipjs' },
+            { text: 'Test your transfers in CI', link: '/tutorials/testing-in-ci' },
           ],
         },
         {
