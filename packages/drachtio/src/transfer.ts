@@ -70,9 +70,11 @@ export interface DrachtioTransferOptions extends Omit<TransferOptions, 'targets'
   /** Called on each step of the attempt in flight: `accepted`, `trying`, `ringing`, `attemptEnded`. */
   readonly onProgress?: ((progress: TransferProgress) => void) | undefined;
   /**
-   * Stops following the transfer: the promise resolves `cancelled` (by `local`) at once, later
-   * NOTIFYs of it are answered 481 (which ends the subscription, RFC 6665 section 4.1.3) and no BYE
-   * is sent. A REFER cannot be withdrawn: the trunk may still complete the transfer.
+   * Stops following the transfer: the promise resolves `cancelled` (by `local`) at once and no BYE
+   * is sent. A REFER cannot be withdrawn: the trunk may still complete the transfer. Its later
+   * NOTIFYs are answered 481 (which ends the subscription, RFC 6665 section 4.1.3) while another
+   * transfer is in flight on the dialog, otherwise 200 by drachtio-srf itself (the adapter listens
+   * only while a transfer is in flight).
    */
   readonly signal?: AbortSignal | undefined;
   /** Logger for handled oddities; default silent. */
@@ -175,10 +177,6 @@ class DialogTransfers {
   private highestCSeq = 0;
 
   constructor(private readonly dialog: ReferDialog) {}
-
-  get inFlight(): boolean {
-    return this.run !== undefined;
-  }
 
   get state(): TransferorState {
     return this.machine.state;

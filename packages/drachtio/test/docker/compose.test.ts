@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -64,9 +64,13 @@ function flagsOf(args: readonly string[]): string[] {
   return args.filter((a) => a.startsWith('--')).map((a) => a.split('=')[0] as string);
 }
 
-/** The `--flags` an app documents in its usage text. */
-function documentedFlags(source: string): Set<string> {
-  return new Set([...source.matchAll(/(?<![\w-])--[a-z][a-z-]*/g)].map((m) => m[0]));
+/** The `--flags` an app's sources mention (its usage text and parser), wherever they live in src/. */
+function documentedFlags(srcDir: string): Set<string> {
+  const files = readdirSync(`${root}${srcDir}`, { recursive: true, encoding: 'utf8' }).filter(
+    (f) => f.endsWith('.ts') && !f.endsWith('.test.ts'),
+  );
+  const text = files.map((f) => read(`${srcDir}/${f}`)).join('\n');
+  return new Set([...text.matchAll(/(?<![\w-])--[a-z][a-z-]*/g)].map((m) => m[0]));
 }
 
 interface Published {
@@ -191,7 +195,7 @@ describe('docker/compose.yaml', () => {
 
   it("trunk: only referkit-trunk's flags, listening and admitting on the lab network", () => {
     const args = command('trunk');
-    const usage = documentedFlags(read('apps/mock-trunk/src/config/config.ts'));
+    const usage = documentedFlags('apps/mock-trunk/src');
     for (const flag of flagsOf(args)) expect(usage.has(flag), `referkit-trunk ${flag}`).toBe(true);
     const listen = flagValues(args, '--listen');
     expect(listen).toEqual([`udp:${address('trunk')}:5060`, `tcp:${address('trunk')}:5060`]);
@@ -214,7 +218,7 @@ describe('docker/compose.yaml', () => {
   it("endpoint: referkit-endpoint serve with its flags, pointed at the trunk's address", () => {
     const args = command('endpoint');
     expect(args[0]).toBe('serve');
-    const usage = documentedFlags(read('apps/endpoint/src/options.ts'));
+    const usage = documentedFlags('apps/endpoint/src');
     for (const flag of flagsOf(args)) expect(usage.has(flag), `referkit-endpoint ${flag}`).toBe(true);
     expect(flagValues(args, '--trunk')).toEqual([`${address('trunk')}:5060`]);
     expect(flagValues(args, '--domain')).toEqual(flagValues(command('trunk'), '--domain'));
@@ -232,7 +236,7 @@ describe('docker/compose.yaml', () => {
 
   it("dashboard: the lab's own CLI flags, its page forwarded to the published port", () => {
     const script = read('docker/dashboard-start.sh');
-    const usage = documentedFlags(read('apps/lab/src/cli.ts'));
+    const usage = documentedFlags('apps/lab/src');
     const labLine = script.split('\n').find((line) => line.includes('apps/lab/src/cli.ts')) ?? '';
     expect(labLine).not.toBe('');
     const labArgs = labLine.slice(labLine.indexOf('apps/lab/src/cli.ts')).split(/\s+/);
