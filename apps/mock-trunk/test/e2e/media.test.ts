@@ -57,6 +57,33 @@ async function startEndpoint(): Promise<MediaEndpoint> {
   return ep;
 }
 
+/** The endpoint calls the customer through the trunk (its SDP through rtpengine) and plays 600 Hz. */
+async function dialCustomer(ep: MediaEndpoint, trunk: MockTrunk): Promise<string> {
+  const address = trunk.addresses[0];
+  if (!address) throw new Error('no address');
+  const invite = ep.stack.sendRequest(
+    {
+      method: 'INVITE',
+      uri: trunk.uriFor(CUSTOMER),
+      headers: { From: `<sip:+14155550199@${trunk.domain}>`, 'Content-Type': 'application/sdp' },
+      body: ep.rtp.localOffer(),
+    },
+    { destination: { transport: 'udp', host: address.host, port: address.port } },
+  );
+  const answer = await invite.response;
+  expect(answer.status).toBe(200);
+  const sdp = answer.body.toString('utf8');
+  expect(ep.rtp.applyAnswer(sdp).ok).toBe(true);
+  ep.dialog = invite.dialog;
+  ep.dialog?.on('request', (req) => {
+    if (req.method === 'NOTIFY') ep.notifies.push(req.body.toString('utf8').trim());
+    if (req.method === 'BYE') ep.byeAt = Date.now();
+    req.respond(200);
+  });
+  ep.rtp.play(createToneSource({ frequencyHz: 600 }));
+  return sdp;
+}
+
 describe.skipIf(!installed)('media through rtpengine', () => {
   let trunk: MockTrunk;
 
@@ -74,32 +101,8 @@ describe.skipIf(!installed)('media through rtpengine', () => {
     const bank = trunk.phoneBank;
     if (!bank) throw new Error('no phone bank');
     const ep = await startEndpoint();
-    const address = trunk.addresses[0];
-    if (!address) throw new Error('no address');
-
-    // INVITE through the trunk; the endpoint plays 600 Hz.
-    const invite = ep.stack.sendRequest(
-      {
-        method: 'INVITE',
-        uri: trunk.uriFor(CUSTOMER),
-        headers: { From: `<sip:+14155550199@${trunk.domain}>`, 'Content-Type': 'application/sdp' },
-        body: ep.rtp.localOffer(),
-      },
-      { destination: { transport: 'udp', host: address.host, port: address.port } },
-    );
-    const answer = await invite.response;
-    expect(answer.status).toBe(200);
-    const applied = ep.rtp.applyAnswer(answer.body.toString('utf8'));
-    expect(applied.ok).toBe(true);
     // The SDP the endpoint got points at rtpengine, not at the phone.
-    expect(answer.body.toString('utf8')).not.toContain(`m=audio ${bank.address.port}`);
-    ep.dialog = invite.dialog;
-    ep.dialog?.on('request', (req) => {
-      if (req.method === 'NOTIFY') ep.notifies.push(req.body.toString('utf8').trim());
-      if (req.method === 'BYE') ep.byeAt = Date.now();
-      req.respond(200);
-    });
-    ep.rtp.play(createToneSource({ frequencyHz: 600 }));
+    expect(await dialCustomer(ep, trunk)).not.toContain(`m=audio ${bank.address.port}`);
 
     await until(() => ep.hears.heard(1000, { minMs: 300 }), 10_000, 'endpoint hears the customer');
     await until(
@@ -151,26 +154,7 @@ describe.skipIf(!installed)('media through rtpengine', () => {
     const bank = trunk.phoneBank;
     if (!bank) throw new Error('no phone bank');
     const ep = await startEndpoint();
-    const address = trunk.addresses[0];
-    if (!address) throw new Error('no address');
-    const invite = ep.stack.sendRequest(
-      {
-        method: 'INVITE',
-        uri: trunk.uriFor(CUSTOMER),
-        headers: { From: `<sip:+14155550199@${trunk.domain}>`, 'Content-Type': 'application/sdp' },
-        body: ep.rtp.localOffer(),
-      },
-      { destination: { transport: 'udp', host: address.host, port: address.port } },
-    );
-    const answer = await invite.response;
-    expect(answer.status).toBe(200);
-    expect(ep.rtp.applyAnswer(answer.body.toString('utf8')).ok).toBe(true);
-    ep.dialog = invite.dialog;
-    ep.dialog?.on('request', (req) => {
-      if (req.method === 'NOTIFY') ep.notifies.push(req.body.toString('utf8').trim());
-      req.respond(200);
-    });
-    ep.rtp.play(createToneSource({ frequencyHz: 600 }));
+    await dialCustomer(ep, trunk);
     await until(() => ep.hears.heard(1000, { minMs: 300 }), 10_000, 'endpoint hears the customer');
 
     const refer = ep.dialog?.request('REFER', {
