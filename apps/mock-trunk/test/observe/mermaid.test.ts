@@ -125,5 +125,5 @@ describe('mermaidLadder', () => {
       diagramType: 'sequence',
     });
     await expect(mermaid.parse('sequenceDiagram\n    E->>: broken\n')).rejects.toThrow();
-  });
+  }, 60_000); // loading mermaid takes seconds on a busy machine
 });
