@@ -6,6 +6,7 @@ import {
   freePort,
   requireSippOnCi,
   sippAvailable,
+  startLossyUdpRelay,
   startSipp,
   waitForPort,
 } from '../../../packages/sipjs/test/node/helpers/sipp.js';
@@ -91,26 +92,26 @@ const call = (port: number, transport: 'udp' | 'tcp', extra: readonly string[]):
 ];
 
 describe.skipIf(!available)('referkit-endpoint call against a SIPp trunk', () => {
-  it.each(['udp', 'tcp'] as const)(
-    'transfer completes over %s: exit 0, trunk hangs up',
-    async (transport) => {
-      const sipp = await trunk('trunk-transfer-ok.xml', transport);
-      const run = await runEndpoint(call(sipp.port, transport, ['--json']));
-      expect(run.code, run.stderr).toBe(EXIT.ok);
-      expect(kinds(run)).toEqual([
-        'calling',
-        'ringing',
-        'answered',
-        'transferring',
-        'progress:trying',
-        'progress:ringing',
-        'outcome:succeeded:200',
-        'hangup:trunk',
-      ]);
-      const result = await sipp.done;
-      expect(result.code, result.output.slice(-2000)).toBe(0);
-    },
-  );
+  it.each([
+    { file: 'trunk-transfer-ok.xml', transport: 'udp' },
+    { file: 'trunk-transfer-ok.xml', transport: 'tcp' },
+  ] as const)('$file over $transport: transferred, exit 0, trunk hangs up', async ({ file, transport }) => {
+    const sipp = await trunk(file, transport);
+    const run = await runEndpoint(call(sipp.port, transport, ['--json']));
+    expect(run.code, run.stderr).toBe(EXIT.ok);
+    expect(kinds(run)).toEqual([
+      'calling',
+      'ringing',
+      'answered',
+      'transferring',
+      'progress:trying',
+      'progress:ringing',
+      'outcome:succeeded:200',
+      'hangup:trunk',
+    ]);
+    const result = await sipp.done;
+    expect(result.code, result.output.slice(-2000)).toBe(0);
+  });
 
   // The caller stays on the call each time; the endpoint then ends it with BYE (the scenario checks it).
   it.each([
@@ -178,6 +179,24 @@ describe.skipIf(!available)('referkit-endpoint call against a SIPp trunk', () =>
     expect(heard(referAt, all.length)).toContain('tone:1400');
     expect(heard(referAt, all.length)).not.toContain('tone:600');
     await sipp.done;
+  });
+
+  it('recovers a lost INVITE and a lost REFER on UDP by retransmission', async () => {
+    const sipp = await trunk('trunk-transfer-ok.xml', 'udp');
+    const seen = new Set<string>();
+    const relay = await startLossyUdpRelay({ host: '127.0.0.1', port: sipp.port }, (text, from) => {
+      const method = /^(INVITE|REFER) /.exec(text)?.[1];
+      if (from !== 'client' || method === undefined || seen.has(method)) return false;
+      seen.add(method);
+      return true;
+    });
+    cleanup.push(() => void relay.close());
+    const run = await runEndpoint(call(relay.port, 'udp', ['--json']));
+    expect(run.code, run.stderr).toBe(EXIT.ok);
+    expect(relay.dropped.map((t) => t.split(' ')[0])).toEqual(['INVITE', 'REFER']);
+    expect(kinds(run)).toContain('outcome:succeeded:200');
+    const result = await sipp.done;
+    expect(result.code, result.output.slice(-2000)).toBe(0);
   });
 
   it('prints one human progress line', async () => {
