@@ -99,10 +99,11 @@ interface CallState {
 
 /** The user part of a `sip:`/`sips:`/`tel:` Request-URI, percent-decoded. */
 function requestUser(uri: string): string | undefined {
-  const match = /^(?:sips?:([^@;?]+)@|tel:([^;?]+))/i.exec(uri.trim());
+  // user[:password]@host, where the user may carry telephone-subscriber parameters (;npdi).
+  const match = /^(?:sips?:([^@?]+)@|tel:([^;?]+))/i.exec(uri.trim());
   const raw = match?.[1] ?? match?.[2];
   if (raw === undefined) return undefined;
-  const user = raw.split(':')[0] ?? raw;
+  const user = raw.split(/[:;]/)[0] ?? raw;
   try {
     return decodeURIComponent(user);
   } catch {
@@ -139,6 +140,8 @@ class PhoneBankImpl implements PhoneBank {
   private readonly active = new Set<CallState>();
   private closing: Promise<void> | undefined;
   private readonly waiters = new Set<(err: PhoneBankError) => void>();
+  /** RTP sessions being closed; `close()` waits for them. */
+  private readonly rtpCloses = new Set<Promise<void>>();
 
   constructor(stack: SipStack, phones: ReadonlyMap<string, PhoneProfile>, options: PhoneBankOptions) {
     const bound = stack.addresses[0];
@@ -259,8 +262,16 @@ class PhoneBankImpl implements PhoneBank {
       ]);
       clearTimeout(timer);
     }
-    await Promise.allSettled(this.all.flatMap((c) => (c.rtp ? [c.rtp.close()] : [])));
+    for (const call of this.all) if (call.rtp) this.closeRtp(call.rtp);
+    await Promise.allSettled([...this.rtpCloses]);
     await this.stack.close();
+  }
+
+  private closeRtp(rtp: RtpSession): void {
+    if (rtp.isClosed) return;
+    const closing = rtp.close().catch((err: unknown) => this.logger.warn({ err }, 'phone: RTP close failed'));
+    this.rtpCloses.add(closing);
+    void closing.finally(() => this.rtpCloses.delete(closing));
   }
 
   private onRequest(req: IncomingRequest): void {
@@ -350,7 +361,7 @@ class PhoneBankImpl implements PhoneBank {
       });
     }
     if (call.state !== 'ringing' || this.closing) {
-      await rtp.close();
+      this.closeRtp(rtp);
       return;
     }
     let answerSdp: string;
@@ -525,7 +536,7 @@ class PhoneBankImpl implements PhoneBank {
     call.timers.clear();
     if (call.gapTimer) clearInterval(call.gapTimer);
     call.gapTimer = undefined;
-    void call.rtp?.close();
+    if (call.rtp) this.closeRtp(call.rtp);
     this.logger.debug({ number: call.number, state, reason, callId: call.callId }, 'phone: call ended');
   }
 

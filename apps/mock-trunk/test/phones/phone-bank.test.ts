@@ -196,6 +196,9 @@ describe('phone bank', () => {
     expect(message.status).toBe(405);
     expect(message.headers.get('Allow')).toContain('INVITE');
     expect(bank.calls()).toHaveLength(0);
+    // telephone-subscriber parameters in the user part do not hide the number
+    const withParams = await uac.invite('+14155550102;npdi', bank.address);
+    expect((await withParams.final).status).toBe(486);
   });
 
   it('works over IPv6 loopback', async () => {
