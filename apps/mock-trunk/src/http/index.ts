@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export type {
-  CallSummary,
+  HttpCallSummary,
   CallDetail,
   PcapRequestOptions,
   HttpSource,

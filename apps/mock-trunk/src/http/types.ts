@@ -1,8 +1,8 @@
 import type { Logger } from '@referkit/media';
 import type { TrunkEvent } from '../observe/types.js';
 
-/** One row of `GET /calls`: the call id plus whatever the trunk reports (JSON-serialisable). */
-export interface CallSummary {
+/** One row of `GET /calls`: the call id plus whatever the trunk reports (JSON-serialisable); the trunk's `CallSummary` is one. */
+export interface HttpCallSummary {
   /** Trunk call id (used in `/calls/:id`). */
   readonly id: string;
   /** Further fields (state, numbers, times...). */
@@ -30,7 +30,7 @@ export interface PcapRequestOptions {
 /** What the HTTP API serves; the trunk implements it over its call table. */
 export interface HttpSource {
   /** All calls, for `GET /calls`. */
-  listCalls(): readonly CallSummary[];
+  listCalls(): readonly HttpCallSummary[];
   /** One call, or `undefined` (404). */
   getCall(id: string): CallDetail | undefined;
   /** Subscribes to the event stream (for `GET /events`); returns the unsubscribe function. */
