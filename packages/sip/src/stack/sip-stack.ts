@@ -282,6 +282,8 @@ class IncomingRequestImpl implements IncomingRequest {
   isFinal: () => boolean = () => false;
   /** Status of the final response sent, once there is one. */
   finalStatus: number | undefined;
+  /** True once any response (provisional or final) was sent. */
+  responded = false;
 
   constructor(message: StackRequest, transport: Transport, remote: HostPort, logger: SipLogger) {
     this.message = message;
@@ -1206,10 +1208,6 @@ class SipStackImpl implements SipStack, DialogHost {
       incoming.respond(501);
       return;
     }
-    if (method === 'INVITE') {
-      // https://www.rfc-editor.org/rfc/rfc3261#section-8.2.6.1 : 100 Trying at once (no to-tag).
-      record.tx.respond(100, serializeWire(this.#buildResponse(incoming, 100, undefined, undefined, false)));
-    }
     const outcome = this.#events.emitChecked('request', incoming);
     if (outcome.listeners === 0) {
       if (method === 'OPTIONS') incoming.respond(200, undefined, { headers: { Allow: ALLOW } });
@@ -1218,6 +1216,17 @@ class SipStackImpl implements SipStack, DialogHost {
       // The application failed before answering: answer 500 rather than leave the peer retransmitting.
       incoming.respond(500);
     }
+    if (method === 'INVITE') this.#trying(record, incoming);
+  }
+
+  /**
+   * https://www.rfc-editor.org/rfc/rfc3261#section-17.2.1 : 100 Trying for an INVITE, unless the
+   * application already answered it while handling the event (then the 100 would only cost a
+   * datagram). Sent right after the handler returns, so well within 200 ms.
+   */
+  #trying(record: ServerRecord, incoming: IncomingRequestImpl): void {
+    if (incoming.responded || this.#closed || record.tx.state === 'terminated') return;
+    record.tx.respond(100, serializeWire(this.#buildResponse(incoming, 100, undefined, undefined, false)));
   }
 
   #createServer(
@@ -1314,6 +1323,7 @@ class SipStackImpl implements SipStack, DialogHost {
       throw new StackError(StackErrorCode.InvalidStatus, `status ${status} is not 100-699`);
     }
     const req = incoming.message;
+    incoming.responded = true;
     if (status >= 200) incoming.finalStatus = status;
     const res = this.#buildResponse(incoming, status, reason, extras, status !== 100);
     const isInvite = req.method === 'INVITE';
@@ -1431,14 +1441,12 @@ class SipStackImpl implements SipStack, DialogHost {
       const uri = contact === undefined ? undefined : parseNameAddr(splitCommas(contact)[0] ?? '')?.uri;
       if (uri !== undefined) dialog.remoteTarget = uri;
     }
-    if (req.method === 'INVITE') {
-      record.tx.respond(100, serializeWire(this.#buildResponse(incoming, 100, undefined, undefined, false)));
-    }
     const bye = req.method === 'BYE';
     if (dialog.hasRequestListener()) {
       if (dialog.dispatchRequest(incoming) && !incoming.finalSent) incoming.respond(500);
     } else if (bye || req.method === 'OPTIONS') incoming.respond(200);
     else incoming.respond(501);
+    if (req.method === 'INVITE') this.#trying(record, incoming);
     if (bye) {
       if (!incoming.finalSent) incoming.respond(200);
       // https://www.rfc-editor.org/rfc/rfc3261#section-15.1.2 : the session ends with the 2xx to BYE

@@ -27,7 +27,8 @@ describe('UAS 2xx retransmission (RFC 3261 13.3.1.4) on the manual clock', () =>
     stack.on('request', (req) => req.respond(200)?.on('ack', () => acks.push(clock.now())));
     await peer.send(rawRequest('INVITE', peer.port), port);
     await peer.waitFor((all) => count(all, 'SIP/2.0 200') === 1);
-    expect(count(peer.received, 'SIP/2.0 100')).toBe(1);
+    // Answered while the request event ran: no 100 Trying is needed (RFC 3261 17.2.1).
+    expect(count(peer.received, 'SIP/2.0 100')).toBe(0);
     clock.advance(500);
     await peer.waitFor((all) => count(all, 'SIP/2.0 200') === 2);
     clock.advance(1000);
@@ -40,6 +41,16 @@ describe('UAS 2xx retransmission (RFC 3261 13.3.1.4) on the manual clock', () =>
     expect(count(peer.received, 'SIP/2.0 200')).toBe(3);
     expect(stack.stats.activeDialogs).toBe(1);
     expect(stack.stats.activeTransactions).toBe(0);
+  });
+
+  it('an INVITE answered later gets 100 Trying first', async () => {
+    const { stack, port } = await setup();
+    const peer = await rawPeer();
+    open.push(peer);
+    stack.on('request', (req) => void setImmediate(() => req.respond(486)));
+    await peer.send(rawRequest('INVITE', peer.port), port);
+    await peer.waitFor((all) => count(all, 'SIP/2.0 486') === 1);
+    expect(peer.received.map((m) => m.slice(0, 11))).toEqual(['SIP/2.0 100', 'SIP/2.0 486']);
   });
 
   it('without an ACK for 64*T1 the dialog ends with BYE', async () => {
