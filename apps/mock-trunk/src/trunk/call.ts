@@ -408,7 +408,7 @@ export class TrunkCall {
         await this.#bridge(effect.referCseq);
         return;
       case 'hangUp':
-        await this.#hangUp(effect.leg, effect.referCseq);
+        this.#hangUp(effect.leg, effect.referCseq);
         return;
       case 'record':
         this.#note(effect.record);
@@ -624,22 +624,31 @@ export class TrunkCall {
     this.#setState('bridged', 'customer', `customer bridged to ${leg.number}`);
   }
 
-  async #hangUp(leg: 'caller' | 'transferor' | 'target', referCseq: number | undefined): Promise<void> {
+  /**
+   * Sends BYE on a leg without waiting for its answer: a BYE to a dead Contact takes 64 x T1 to
+   * time out and must not hold the effects queued behind it.
+   */
+  #hangUp(leg: 'caller' | 'transferor' | 'target', referCseq: number | undefined): void {
+    const bye = (dialog: BackendDialog): void => {
+      void dialog.request('BYE').then((res) => {
+        if (res.status >= 300) this.#log.info({ leg, status: res.status }, 'BYE not answered 2xx');
+      });
+    };
     switch (leg) {
       case 'caller':
-        if (this.#customerDialog && this.#customerLive) await this.#customerDialog.request('BYE');
+        if (this.#customerDialog && this.#customerLive) bye(this.#customerDialog);
         else this.#customerInvite?.cancel();
         return;
       case 'transferor':
         if (this.#endpointDialog && this.#endpointLive) {
           this.#endpointLive = false;
-          await this.#endpointDialog.request('BYE');
+          bye(this.#endpointDialog);
           this.#maybeFinish();
         }
         return;
       case 'target': {
         const target = referCseq === undefined ? undefined : this.#targets.get(referCseq);
-        if (target?.dialog && target.live) await target.dialog.request('BYE');
+        if (target?.dialog && target.live) bye(target.dialog);
         return;
       }
       default: {

@@ -188,6 +188,29 @@ describe('unreachable Contact', () => {
   });
 });
 
+describe('unreachable Contact with the default SIP timers', () => {
+  it('a BYE still in flight to the dead Contact does not hold up the rest of the call', async () => {
+    const silent = dgram.createSocket('udp4');
+    await new Promise<void>((r) => silent.bind(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise<void>((r) => silent.close(() => r())));
+    const { endpoint, customer, target, trunk } = await startLab(cleanups, {
+      endpoint: { contact: `<sip:agent@127.0.0.1:${silent.address().port}>` },
+    });
+    expect(await endpoint.call(CUSTOMER)).toBe(200);
+    expect(await endpoint.refer(`<sip:${AGENT}@${DOMAIN}>`)).toBe(202);
+    await until(() => customer.inDialog.some((r) => r.method === 'INVITE'), 5000, 'customer re-bridged');
+    await until(
+      () => trunk.events().some((e) => e.type === 'state' && e.state === 'bridged'),
+      5000,
+      'bridged',
+    );
+    // NOTIFYs and the BYE to the dead Contact retransmit for 32 s; the customer hangs up now.
+    await customer.dialogs[0]?.request('BYE').response;
+    await until(() => target.inDialog.some((r) => r.method === 'BYE'), 3000, 'BYE to the target at once');
+    await until(() => trunk.calls().length === 0, 3000, 'call ended');
+  });
+});
+
 describe('INVITE handling', () => {
   it('404 for an unknown number, 484 for a user that is not E.164', async () => {
     const { endpoint } = await startLab(cleanups);
