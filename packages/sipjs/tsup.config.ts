@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // transfer: the browser-safe entry (@referkit/sipjs/transfer), without the Node transport.
+  entry: { index: 'src/index.ts', transfer: 'src/transfer/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
