@@ -179,4 +179,51 @@ describe.skipIf(!installed)('media through rtpengine', () => {
     await until(() => trunk.calls().length === 0, 15_000, 'call ended');
     expect(await rtpengine.list()).toEqual([]);
   });
+
+  it.each([
+    [true, 'the customer hears the PCMA-only target through transcoding'],
+    [false, 'without transcoding the PCMA-only target answers 488 (NOTIFY 488) and the caller stays'],
+  ])('transcode %s: %s', async (transcode) => {
+    if (!engine || !rtpengine) throw new Error('rtpengine not started');
+    trunk = await startMockTrunk({
+      media: 'rtpengine',
+      rtpengine: { host: engine.ngHost, port: engine.ngPort },
+      transcode,
+      phones: {
+        [CUSTOMER]: { kind: 'answer', toneHz: 1000, answerAfterMs: 100, codecs: ['PCMU'] },
+        [AGENT]: {
+          kind: 'hangup-after',
+          toneHz: 800,
+          answerAfterMs: 300,
+          hangupAfterMs: 2000,
+          codecs: ['PCMA'],
+        },
+      },
+    });
+    cleanups.push(() => trunk.close());
+    const bank = trunk.phoneBank;
+    if (!bank) throw new Error('no phone bank');
+    const ep = await startEndpoint();
+    await dialCustomer(ep, trunk);
+    await until(() => ep.hears.heard(1000, { minMs: 200 }), 10_000, 'endpoint hears the customer');
+    const referAt = Date.now();
+    const refer = ep.dialog?.request('REFER', { headers: { 'Refer-To': `<sip:${AGENT}@${trunk.domain}>` } });
+    expect((await refer?.response)?.status).toBe(202);
+    await until(() => ep.notifies.some((n) => / [2-6]\d\d /.test(n)), 15_000, 'final NOTIFY');
+    if (transcode) {
+      expect(ep.notifies.at(-1)).toBe('SIP/2.0 200 OK');
+      await until(
+        () =>
+          bank.heard(CUSTOMER).some((s) => s.heard === 'tone:800' && s.startMs > referAt && s.frames >= 10),
+        10_000,
+        'customer hears the target through transcoding',
+      );
+      await until(() => trunk.calls().length === 0, 15_000, 'call ended');
+    } else {
+      expect(ep.notifies.at(-1)).toMatch(/^SIP\/2\.0 488 /);
+      expect((await ep.dialog?.request('BYE').response)?.status).toBe(200);
+      await until(() => trunk.calls().length === 0, 15_000, 'call ended');
+    }
+    expect(await rtpengine.list()).toEqual([]);
+  });
 });
