@@ -184,6 +184,14 @@ class PhoneBankImpl implements PhoneBank {
     const since = options.since ?? -Infinity;
     const timeoutMs = options.timeoutMs ?? 10_000;
     return new Promise<number>((resolve, reject) => {
+      // Declared first: check() may finish before they are started.
+      const timers: { interval?: ReturnType<typeof setInterval>; timeout?: ReturnType<typeof setTimeout> } =
+        {};
+      const finish = (): void => {
+        clearInterval(timers.interval);
+        clearTimeout(timers.timeout);
+        this.waiters.delete(fail);
+      };
       const check = (): boolean => {
         const ms = this.heardMs(number, heard, since);
         if (ms < minMs) return false;
@@ -191,17 +199,17 @@ class PhoneBankImpl implements PhoneBank {
         resolve(ms);
         return true;
       };
+      const fail = (err: PhoneBankError): void => {
+        finish();
+        reject(err);
+      };
       if (check()) return;
       if (this.closing) {
         reject(new PhoneBankError('CLOSED', 'the phone bank is closed'));
         return;
       }
-      const fail = (err: PhoneBankError): void => {
-        finish();
-        reject(err);
-      };
-      const interval = setInterval(check, FRAME_MS);
-      const timer = setTimeout(() => {
+      timers.interval = setInterval(check, FRAME_MS);
+      timers.timeout = setTimeout(() => {
         const got = this.heardMs(number, heard, since);
         fail(
           new PhoneBankError(
@@ -210,11 +218,6 @@ class PhoneBankImpl implements PhoneBank {
           ),
         );
       }, timeoutMs);
-      const finish = (): void => {
-        clearInterval(interval);
-        clearTimeout(timer);
-        this.waiters.delete(fail);
-      };
       this.waiters.add(fail);
     });
   }

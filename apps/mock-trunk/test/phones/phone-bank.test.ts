@@ -301,6 +301,10 @@ describe('phone bank', () => {
       300,
     );
     expect(bank.heardMs('+14155550100', 'tone:800', since)).toBeGreaterThanOrEqual(300);
+    // Already heard: resolves at once, with nothing left running.
+    expect(await bank.waitForHeard('+14155550100', 'tone:800', { since, minMs: 300 })).toBeGreaterThanOrEqual(
+      300,
+    );
     const timeout = await bank
       .waitForHeard('+14155550100', 'tone:1000', { timeoutMs: 200 })
       .catch((e: unknown) => e as PhoneBankError);
