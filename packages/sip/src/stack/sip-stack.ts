@@ -742,9 +742,9 @@ class SipStackImpl implements SipStack, DialogHost {
     const retry = makeRequest(req.method, req.uri, headers, req.body);
     handle.authAttempts++;
     this.logger.debug({ status: res.status, method: req.method }, 'answering a digest challenge');
-    handle.events.emit('challenge', res, retry);
     const reinvite = req.method === 'INVITE' ? handle.inDialog : undefined;
     this.#startClient(retry, handle.transport, handle.remote, reinvite, handle);
+    handle.events.emit('challenge', res, retry);
     return true;
   }
 

@@ -110,9 +110,14 @@ describe('digest authentication between two stacks', () => {
         credentials: { username: 'alice', password: 'nope' },
       },
     );
-    call.on('challenge', () => challenges++);
+    const sameRequest: boolean[] = [];
+    call.on('challenge', (_res, retry) => {
+      challenges++;
+      sameRequest.push(call.request === retry);
+    });
     expect((await call.response).status).toBe(401);
     expect(challenges).toBe(1);
+    expect(sameRequest).toEqual([true]);
 
     const strict = await createSipStack({ listen: [{ transport: 'udp' }] });
     open.push(strict);
