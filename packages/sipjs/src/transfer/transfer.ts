@@ -126,6 +126,8 @@ export async function transfer(
     profile: options.profile,
   });
   const headers = checkHeaders(options.headers);
+  checkDuration('options.notifyTimeoutMs', options.notifyTimeoutMs);
+  for (const resolved of targets) checkDuration(`timeoutMs of ${resolved.uri}`, resolved.timeoutMs);
   const referredBy =
     options.referredBy === false
       ? undefined
@@ -209,6 +211,17 @@ function checkSession(session: Session): void {
 function remoteHost(session: Session): string | undefined {
   const host = session.remoteIdentity.uri.host;
   return host === '' ? undefined : host;
+}
+
+/** A time budget must be a positive number of milliseconds a timer can hold (setTimeout caps at 2^31-1). */
+function checkDuration(what: string, ms: number | undefined): void {
+  if (ms === undefined) return;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0 || ms > 2_147_483_647) {
+    throw new TransferError(
+      'INVALID_INPUT',
+      `${what} must be a positive number of milliseconds, got ${String(ms)}`,
+    );
+  }
 }
 
 function checkHeaders(headers: Readonly<Record<string, string>> | undefined): Record<string, string> {

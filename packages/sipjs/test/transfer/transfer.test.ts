@@ -337,6 +337,20 @@ describe.each(['udp', 'tcp'] as const)('transfer() on an outbound call (Inviter)
     expect((await pending).kind).toBe('succeeded');
   });
 
+  it('answers a NOTIFY with an unreadable Subscription-State 400 and keeps following the transfer', async () => {
+    const { trunk, ua } = await setup();
+    trunk.onRefer = async (ctx) => {
+      ctx.request.respond(202);
+      expect(await ctx.notify(180, { headers: { 'Subscription-State': ';;' } })).toBe(400);
+      await ctx.notify(200, { state: 'terminated' });
+    };
+    const session = await placeCall(ua);
+
+    expect((await transfer(session, AGENT)).kind).toBe('succeeded');
+    expect(await trunk.answers(2)).toEqual([400, 200]);
+    expect(trunk.errors).toEqual([]);
+  });
+
   it('resolves unverified on 202 with Refer-Sub: false', async () => {
     const { trunk, ua } = await setup();
     trunk.onRefer = (ctx) => {
@@ -365,6 +379,12 @@ describe.each(['udp', 'tcp'] as const)('transfer() on an outbound call (Inviter)
       code: 'INVALID_INPUT',
     });
     await expect(transfer(session, AGENT, { headers: { 'X-A': 'a\r\nBye: now' } })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    await expect(transfer(session, AGENT, { notifyTimeoutMs: -1 })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    await expect(transfer(session, { uri: AGENT, timeoutMs: Number.NaN })).rejects.toMatchObject({
       code: 'INVALID_INPUT',
     });
     await finish?.();
