@@ -250,4 +250,7 @@ process.stdout.write(
     `${ROUNDS} rounds of ${ROUND_MS} ms, Node ${process.version}\n`,
 );
 console.table(rows);
+process.stdout.write(
+  'Goal: ours / sip.js >= 3.00 (parse), RFC 4475 at least as many accepted and refused as sip.js\n',
+);
 if (sink < 0) process.stdout.write('unreachable\n');
