@@ -62,13 +62,15 @@ async function startCli(bundle: string, args: readonly string[]): Promise<Cli> {
   return cli;
 }
 
+/** Runs one SIPp call: a UAC toward `trunkPort`, or a UAS on `localPort` when `trunkPort` is undefined. */
 async function sipp(
   scenario: string,
-  trunkPort: number,
+  trunkPort: number | undefined,
   keys: Record<string, string>,
   service: string,
+  localPort?: number,
 ): Promise<{ code: number | null; out: string }> {
-  const port = await freeUdpPort();
+  const port = localPort ?? (await freeUdpPort());
   const args = [
     '-sf',
     here(`../sipp/${scenario}`),
@@ -87,7 +89,7 @@ async function sipp(
     '-timeout_error',
     '-nostdin',
     ...Object.entries(keys).flatMap(([k, v]) => ['-key', k, v]),
-    `127.0.0.1:${trunkPort}`,
+    ...(trunkPort === undefined ? [] : [`127.0.0.1:${trunkPort}`]),
   ];
   const child = spawn(SIPP, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: tmpdir() });
   let out = '';
@@ -102,11 +104,13 @@ describe.skipIf(!sippOk)('SIPp as the endpoint against the referkit-trunk CLI', 
   let bundle: string;
   let cli: Cli | undefined;
   let records: string;
+  let targetPort: number;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'referkit-trunk-e2e-'));
     bundle = join(dir, 'referkit-trunk.mjs');
     records = join(dir, 'records.jsonl');
+    targetPort = await freeUdpPort();
     await build({
       entryPoints: [here('../../src/bin.ts')],
       bundle: true,
@@ -131,6 +135,8 @@ describe.skipIf(!sippOk)('SIPp as the endpoint against the referkit-trunk CLI', 
       '3000',
       '--route',
       '+14155550107=status:402',
+      '--route',
+      `+14155550105=sip:+14155550105@127.0.0.1:${targetPort}`,
       '--log-level',
       'warn',
     ]);
@@ -172,6 +178,24 @@ describe.skipIf(!sippOk)('SIPp as the endpoint against the referkit-trunk CLI', 
     );
     expect(r.code, r.out).toBe(0);
     // The customer and the agent are still talking; the records come when the call ends (below).
+  });
+
+  it('SIPp plays the target too: it answers, then hangs up after the transfer; the trunk ends the customer leg', async () => {
+    const target = sipp('target-uas.xml', undefined, {}, '+14155550105', targetPort);
+    // Give the UAS a moment to bind before the transfer reaches it (the trunk retransmits anyway).
+    await new Promise((r) => setTimeout(r, 300));
+    const endpoint = await sipp(
+      'endpoint-transfer.xml',
+      cli?.port ?? 0,
+      { refer_to: `<sip:+14155550105@${DOMAIN}>` },
+      '+14155550100',
+    );
+    expect(endpoint.code, endpoint.out).toBe(0);
+    const t = await target;
+    expect(t.code, t.out).toBe(0);
+    const all = await waitRecords(2);
+    const leg = all.find((x) => x.kind === 'transfer' && x.to === '+14155550105');
+    expect(leg).toMatchObject({ status: 200, hangupCause: 'target hung up', from: '+14155550199' });
   });
 
   it.each([
