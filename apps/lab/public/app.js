@@ -56,9 +56,11 @@ function setCallActive(active) {
 async function startCall() {
   setTransferState('Calling the customer...');
   try {
+    // The lab answers once the customer has answered (or fails with the reason).
     const { callId } = await api('POST', '/api/calls', {});
     selectCall(callId);
     setCallActive(true);
+    setTransferState('Connected to the customer');
   } catch (err) {
     setTransferState(`Call failed: ${err.message}`, 'failed');
   }

@@ -38,7 +38,7 @@ export type LabEvent =
       readonly from: string;
       readonly to: string;
       readonly label: string;
-      readonly status?: number;
+      readonly status?: number | undefined;
     }
   | {
       readonly kind: 'transfer';
@@ -56,7 +56,7 @@ export interface LabBackend {
   transfer(callId: string, targetId: string): Promise<void>;
   hangup(callId: string): Promise<void>;
   calls(): readonly LabCallRow[];
-  pcap(callId: string): Uint8Array | undefined;
+  pcap(callId: string): Promise<Uint8Array | undefined>;
   subscribe(listener: (event: LabEvent) => void): () => void;
 }
 
@@ -143,7 +143,7 @@ export async function startDashboard(
       const callId = decodeURIComponent(match[1] ?? '');
       const action = match[2];
       if (method === 'GET' && action === 'pcap') {
-        const pcap = backend.pcap(callId);
+        const pcap = await backend.pcap(callId);
         if (!pcap) throw new LabHttpError(404, `no call ${callId}`);
         res.writeHead(200, {
           'content-type': 'application/vnd.tcpdump.pcap',

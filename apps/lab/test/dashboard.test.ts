@@ -100,7 +100,7 @@ function scriptedBackend(): LabBackend & { requests: string[]; emit(event: LabEv
       return Promise.resolve();
     },
     calls: () => rows,
-    pcap: () => undefined,
+    pcap: () => Promise.resolve(undefined),
     subscribe: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -1,0 +1,123 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startLab, type Lab } from '../../src/lab.js';
+import { LAB_NUMBERS, labTargets } from '../../src/targets.js';
+
+/**
+ * The seed's tables, row by row, against the running lab: the mock trunk with its simulated
+ * phones, real RTP through a supervised rtpengine, and the reference endpoint. What each party
+ * hears is tone detection on the RTP it receives (agent 600 Hz, customer 1000 Hz, target 800 Hz).
+ */
+let lab: Lab;
+const referTo = (id: string): string => {
+  const target = labTargets(lab.trunk.domain).find((t) => t.id === id);
+  if (!target) throw new Error(`no lab target ${id}`);
+  return target.referTo;
+};
+const phones = () => {
+  const bank = lab.trunk.phoneBank;
+  if (!bank) throw new Error('the lab runs without simulated phones');
+  return bank;
+};
+
+async function callCustomer(): Promise<{ id: string; ended: Promise<{ by: string; reason: string }> }> {
+  const since = Date.now();
+  const call = await lab.endpoint.call(LAB_NUMBERS.customer);
+  // The customer hears the agent before any transfer.
+  await phones().waitForHeard(LAB_NUMBERS.customer, 'tone:600', { since, minMs: 300, timeoutMs: 15_000 });
+  return call;
+}
+
+beforeAll(async () => {
+  lab = await startLab({ sipPort: 0, httpPort: 0, media: 'rtpengine' });
+}, 60_000);
+
+afterEach(async () => {
+  for (const call of lab.endpoint.calls()) {
+    if (call.status !== 'ended') await lab.endpoint.hangup(call.id, { force: true }).catch(() => undefined);
+  }
+});
+
+afterAll(async () => {
+  const rtpengine = lab?.trunk.rtpengine;
+  if (rtpengine) {
+    // Every call ended: rtpengine holds no session (the trunk deletes them on hang-up).
+    await lab.trunk.close();
+    expect(lab.trunk.activeDialogs()).toBe(0);
+  }
+  await lab?.close();
+});
+
+describe('the lab loop with real RTP', () => {
+  it('success: 202, NOTIFY 100/180/200, the customer hears ring-back then the target, the endpoint gets BYE', async () => {
+    const call = await callCustomer();
+    const since = Date.now();
+    const result = await lab.endpoint.transfer(call.id, referTo('agent'));
+    expect(result.kind).toBe('succeeded');
+    expect(await call.ended).toMatchObject({ by: 'trunk' });
+    await phones().waitForHeard(LAB_NUMBERS.customer, 'ringback', { since, minMs: 200, timeoutMs: 15_000 });
+    await phones().waitForHeard(LAB_NUMBERS.customer, 'tone:800', { since, minMs: 500, timeoutMs: 15_000 });
+    await phones().waitForHeard(LAB_NUMBERS.agent, 'tone:1000', { since, minMs: 500, timeoutMs: 15_000 });
+    // After the re-bridge the customer no longer hears the endpoint.
+    const after = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(phones().heardMs(LAB_NUMBERS.customer, 'tone:600', after)).toBe(0);
+    const notifies = lab.trunk
+      .events()
+      .filter((e) => e.type === 'sip' && e.direction === 'out' && e.summary === 'NOTIFY' && e.at >= since)
+      .map((e) => (e.type === 'sip' ? /SIP\/2\.0 (\d{3})/.exec(e.raw.split('\r\n\r\n')[1] ?? '')?.[1] : ''));
+    expect([...new Set(notifies)]).toEqual(['100', '180', '200']);
+  });
+
+  it.each([
+    ['busy', 486],
+    ['decline', 603],
+  ])(
+    '%s target: NOTIFY %i, the caller stays with the endpoint, a second REFER succeeds',
+    async (id, code) => {
+      const call = await callCustomer();
+      const failed = await lab.endpoint.transfer(call.id, referTo(id));
+      expect(failed).toMatchObject({ kind: 'failed', code });
+      expect(lab.endpoint.callState(call.id)?.status).not.toBe('ended');
+      const since = Date.now();
+      await phones().waitForHeard(LAB_NUMBERS.customer, 'tone:600', { since, minMs: 300, timeoutMs: 15_000 });
+      const second = await lab.endpoint.transfer(call.id, referTo('agent'));
+      expect(second.kind).toBe('succeeded');
+      await phones().waitForHeard(LAB_NUMBERS.customer, 'tone:800', { since, minMs: 300, timeoutMs: 15_000 });
+    },
+  );
+
+  it.each([
+    ['foreign-domain', 403],
+    ['private-ip', 403],
+    ['geo', 403],
+    ['malformed', 400],
+  ])('%s Refer-To: the trunk answers %i and the call stays up with its audio', async (id, code) => {
+    const call = await callCustomer();
+    const result = await lab.endpoint.transfer(call.id, referTo(id), { validate: false });
+    expect(result).toMatchObject({ kind: 'rejected', code });
+    const since = Date.now();
+    await phones().waitForHeard(LAB_NUMBERS.customer, 'tone:600', { since, minMs: 300, timeoutMs: 15_000 });
+  });
+
+  it('early BYE: hanging up before NOTIFY 200 drops the caller and cancels the target leg', async () => {
+    const call = await callCustomer();
+    const pending = lab.endpoint.transfer(call.id, referTo('no-answer'), { allowEarlyHangup: true });
+    await lab.trunk.waitFor(
+      (e) => e.type === 'sip' && e.leg === 'target' && e.summary.startsWith('180'),
+      15_000,
+    );
+    await lab.endpoint.hangup(call.id, { force: true });
+    expect((await pending).kind).toBe('cancelled');
+    const customerCall = phones().calls(LAB_NUMBERS.customer).at(-1);
+    await expect
+      .poll(() => phones().calls(LAB_NUMBERS.customer).at(-1)?.state, { timeout: 10_000 })
+      .toBe('ended');
+    expect(customerCall).toBeDefined();
+    await expect
+      .poll(() => phones().calls(LAB_NUMBERS.noAnswer).at(-1)?.state, { timeout: 10_000 })
+      .toBe('cancelled');
+    await expect
+      .poll(() => JSON.stringify(lab.trunk.records()), { timeout: 10_000 })
+      .toContain('transferor hung up before the transfer completed');
+  });
+});
