@@ -15,7 +15,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 #   sip-tester        sipp, the third-party SIP peer for scenarios and load
 #   chromium          headless browser for the dashboard and docs-site tests (driven by playwright-core)
 #   linphone-cli      linphonec, a third-party softphone that transfers calls through the mock trunk
-APT_PACKAGES=(rtpengine-daemon:rtpengine sip-tester:sipp chromium:chromium linphone-cli:linphonec)
+#   tshark            Wireshark's decoder: the mock trunk's pcapng exports are checked with it
+APT_PACKAGES=(rtpengine-daemon:rtpengine sip-tester:sipp chromium:chromium linphone-cli:linphonec tshark:tshark)
 PNPM_VERSION=10
 
 log() { printf 'setup: %s\n' "$*"; }
