@@ -143,7 +143,8 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
   const buffer: TrunkEvent[] = [];
   const emit = (event: TrunkEvent): void => {
     buffer.push(event);
-    if (buffer.length > EVENT_BUFFER) buffer.splice(0, buffer.length - EVENT_BUFFER);
+    // Trimmed in batches: a splice per event would move 10 000 entries each time.
+    if (buffer.length > 2 * EVENT_BUFFER) buffer.splice(0, buffer.length - EVENT_BUFFER);
     for (const listener of [...listeners]) {
       try {
         listener(event);
@@ -402,7 +403,7 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
       rtpengine: controller,
       uriFor: (number) => `sip:${number}@${domain}`,
       subscribe: (listener) => source.subscribe(listener),
-      events: () => [...buffer],
+      events: () => buffer.slice(-EVENT_BUFFER),
       waitFor<E extends TrunkEvent = TrunkEvent>(
         predicate: (event: TrunkEvent) => boolean,
         timeoutMs = 10_000,
