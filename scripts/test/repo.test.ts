@@ -44,12 +44,17 @@ describe('published packages', () => {
     );
   });
 
+  const EXTRA_ENTRIES: Record<string, string[]> = { '@referkit/sipjs': ['./transfer'] };
+
   it.each(published)('$dir has one public entry with types for import and require', ({ manifest }) => {
     expect(manifest.type).toBe('module');
     expect(manifest.sideEffects).toBe(false);
     expect(manifest.files).toEqual(['dist']);
     const entry = manifest.exports?.['.'] as Record<string, unknown>;
-    expect(Object.keys(manifest.exports ?? {}).sort()).toEqual(['.', './package.json']);
+    // Extra entry points only where a platform needs one: @referkit/sipjs's `./transfer` is the
+    // browser-safe part (the package root also holds the Node transport).
+    const extra = EXTRA_ENTRIES[manifest.name ?? ''] ?? [];
+    expect(Object.keys(manifest.exports ?? {}).sort()).toEqual(['.', './package.json', ...extra].sort());
     expect(entry['@referkit/source']).toBe('./src/index.ts');
     expect(entry['import']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
     expect(entry['require']).toEqual({ types: './dist/index.d.cts', default: './dist/index.cjs' });

@@ -185,6 +185,8 @@ export class NodeTransport implements Transport {
   private readonly retransmissions = new Map<string, Retransmission>();
   private readonly pendingAnswers = new Map<string, PendingAnswer>();
   private readonly ownAnswers = new Map<string, { text: string; timer: NodeJS.Timeout }>();
+  /** Requests SIP.js answered finally (kept 64 x T1): their retransmissions never get the 481 fallback. */
+  private readonly answeredBySipJs = new Map<string, NodeJS.Timeout>();
   private viaHost: string | undefined;
   private draining = false;
   private readonly awaitingResponse = new Set<string>();
@@ -386,6 +388,13 @@ export class NodeTransport implements Transport {
         clearTimeout(pending.timer);
         this.pendingAnswers.delete(key);
       }
+      // A retransmission of this request is SIP.js's to answer (its transaction resends this
+      // response); the transport must never add a second, different final response.
+      if (!this.answeredBySipJs.has(key)) {
+        const timer = setTimeout(() => this.answeredBySipJs.delete(key), 64 * this.t1);
+        timer.unref?.();
+        this.answeredBySipJs.set(key, timer);
+      }
     }
     const text = formatSipText(message);
     const target = this.responseTarget(via);
@@ -495,6 +504,8 @@ export class NodeTransport implements Transport {
     this.pendingAnswers.clear();
     for (const own of this.ownAnswers.values()) clearTimeout(own.timer);
     this.ownAnswers.clear();
+    for (const timer of this.answeredBySipJs.values()) clearTimeout(timer);
+    this.answeredBySipJs.clear();
   }
 
   // ---- incoming ----
@@ -551,7 +562,13 @@ export class NodeTransport implements Transport {
         this.logger.debug({ uri }, `${LOG_PREFIX}: re-addressed a new request to the contact user`);
       }
     }
-    if (inDialog && method !== 'ACK' && method !== 'INVITE' && !this.pendingAnswers.has(key)) {
+    if (
+      inDialog &&
+      method !== 'ACK' &&
+      method !== 'INVITE' &&
+      !this.pendingAnswers.has(key) &&
+      !this.answeredBySipJs.has(key)
+    ) {
       const timer = setTimeout(() => this.answerForSipJs(key), this.options.unansweredRequestMs ?? 2000);
       timer.unref?.();
       this.pendingAnswers.set(key, { timer, request: message, remote, socket });
