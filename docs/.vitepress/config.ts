@@ -22,7 +22,7 @@ export default withMermaid(
     cleanUrls: true,
     head: [['link', { rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }]],
     lastUpdated: false,
-    srcExclude: ['README.md', 'test/**', 'snippets/**'],
+    srcExclude: ['README.md', 'test/**', 'snippets/**', 'scripts/**', 'generated/**'],
     themeConfig: {
       nav: [
         { text: 'Guide', link: '/guide/getting-started' },
@@ -35,6 +35,7 @@ export default withMermaid(
           items: [
             { text: 'Getting started', link: '/guide/getting-started' },
             { text: 'Going live on Plivo', link: '/guide/going-live' },
+            { text: 'Troubleshooting', link: '/guide/troubleshooting' },
           ],
         },
         {
@@ -42,6 +43,7 @@ export default withMermaid(
           items: [
             { text: 'Transfer with SIP.js', link: '/tutorials/sipjs' },
             { text: 'Test your transfers in CI', link: '/tutorials/testing-in-ci' },
+            { text: 'Transfer with drachtio-srf', link: '/tutorials/drachtio' },
           ],
         },
         {

@@ -59,6 +59,22 @@ describe.skipIf(skip !== undefined)(
       await expect(page.locator('main').textContent()).resolves.toContain('@referkit/');
     });
 
+    it('renders the ladders recorded from the lab as Mermaid diagrams', async () => {
+      await page.goto(site.url + '/concepts/refer');
+      const diagrams = page.locator('.mermaid svg');
+      await expect.poll(() => diagrams.count(), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+      // The recorded transfer: the REFER, its NOTIFYs and the trunk's BYE are drawn.
+      const text = (await diagrams.first().textContent()) ?? '';
+      for (const label of ['REFER', '202 Accepted', 'NOTIFY (180 Ringing)', 'NOTIFY (200 OK)', 'BYE']) {
+        expect(text).toContain(label);
+      }
+      await page.goto(site.url + '/guide/troubleshooting');
+      await expect
+        .poll(() => page.locator('.mermaid svg').count(), { timeout: 30_000 })
+        .toBeGreaterThanOrEqual(5);
+      await page.screenshot({ path: `${results}/troubleshooting.png`, fullPage: false });
+    });
+
     it('logged no console errors', () => {
       expect(problems).toEqual([]);
     });
