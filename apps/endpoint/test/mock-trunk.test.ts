@@ -44,15 +44,17 @@ const outcomes = (events: readonly EndpointEvent[]): string[] =>
   );
 
 describe('the endpoint against the mock trunk (media none)', () => {
-  // UDP only: the mock trunk answers 503 to an INVITE over TCP today (TCP is covered against SIPp).
-  it('transfers the customer to the agent; the trunk hangs up', async () => {
-    const { endpoint } = await lab();
-    const call = await endpoint.call(CUSTOMER);
-    const result = await endpoint.transfer(call.id, AGENT);
-    expect(result).toMatchObject({ kind: 'succeeded', code: 200 });
-    await expect(call.ended).resolves.toMatchObject({ by: 'trunk' });
-    expect(endpoint.callState(call.id)?.status).toBe('transferred');
-  });
+  it.each(['udp', 'tcp'] as const)(
+    'transfers the customer to the agent over %s; the trunk hangs up',
+    async (transport) => {
+      const { endpoint } = await lab(transport);
+      const call = await endpoint.call(CUSTOMER);
+      const result = await endpoint.transfer(call.id, AGENT);
+      expect(result).toMatchObject({ kind: 'succeeded', code: 200 });
+      await expect(call.ended).resolves.toMatchObject({ by: 'trunk' });
+      expect(endpoint.callState(call.id)?.status).toBe('transferred');
+    },
+  );
 
   it.each([
     { target: BUSY, code: 486 },

@@ -230,11 +230,18 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
     const backend: SignallingBackend = options.backend
       ? await options.backend(listen)
       : await createSipBackend({
-          listen: listen.map((l) => ({
-            transport: l.transport,
-            host: l.host ?? '127.0.0.1',
-            port: l.port ?? 0,
-          })),
+          listen: [
+            ...listen.map((l) => ({
+              transport: l.transport,
+              host: l.host ?? '127.0.0.1',
+              port: l.port ?? 0,
+            })),
+            // Legs to UDP peers (the simulated phones, UDP routes) need a UDP socket even when the
+            // endpoint side is TCP only: one on an ephemeral port of the same host.
+            ...(listen.some((l) => l.transport === 'udp')
+              ? []
+              : [{ transport: 'udp' as const, host: listen[0]?.host ?? '127.0.0.1', port: 0 }]),
+          ],
           timers: options.sipTimers,
           logger,
           userAgent: 'referkit-mock-trunk',
@@ -396,7 +403,8 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
 
     let closing: Promise<void> | undefined;
     const trunk: MockTrunk = {
-      addresses: backend.addresses,
+      // The configured addresses (not the UDP socket added for legs when only TCP is configured).
+      addresses: backend.addresses.filter((a) => listen.some((l) => l.transport === a.transport)),
       domain,
       httpUrl: http?.url,
       phoneBank,
