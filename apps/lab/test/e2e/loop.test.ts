@@ -71,6 +71,7 @@ describe('the lab loop with real RTP', () => {
   it.each([
     ['busy', 486],
     ['decline', 603],
+    ['no-answer', 408],
   ])(
     '%s target: NOTIFY %i, the caller stays with the endpoint, a second REFER succeeds',
     async (id, code) => {
