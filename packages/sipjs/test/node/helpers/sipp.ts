@@ -84,7 +84,7 @@ export function startSipp(options: {
 }
 
 /** Resolves once something listens on `port` (UDP bound, or TCP accepting). */
-export async function waitForPort(port: number, transport: 'udp' | 'tcp', timeoutMs = 10_000): Promise<void> {
+export async function waitForPort(port: number, transport: 'udp' | 'tcp', timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const taken =

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { EXIT, type EndpointEvent } from '../src/index.js';
+import { EXIT, type EndpointEvent } from '../../src/index.js';
 import {
   freePort,
   requireSippOnCi,
@@ -9,7 +9,7 @@ import {
   startLossyUdpRelay,
   startSipp,
   waitForPort,
-} from '../../../packages/sipjs/test/node/helpers/sipp.js';
+} from '../../../../packages/sipjs/test/node/helpers/sipp.js';
 
 const available = sippAvailable();
 requireSippOnCi(available);
@@ -21,7 +21,7 @@ afterEach(() => {
 });
 
 function scenario(name: string): string {
-  return fileURLToPath(new URL(`./scenarios/${name}`, import.meta.url));
+  return fileURLToPath(new URL(`../scenarios/${name}`, import.meta.url));
 }
 
 interface CliRun {
