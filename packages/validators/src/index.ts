@@ -37,3 +37,11 @@ export type {
   SubscriptionState,
 } from './event-headers.js';
 export { COMPACT_HEADER_NAMES, expandHeaderName } from './header-names.js';
+export { resolveTransferTargets } from './transfer-targets.js';
+export type {
+  ResolvedTransferTarget,
+  TransferTargetError,
+  TransferTargetErrorCode,
+  TransferTargetRules,
+  TransferTargetSpec,
+} from './transfer-targets.js';
