@@ -60,6 +60,8 @@ describe('phone bank', () => {
     );
     expect(heard.callId).toBe(final.headers.get('Call-ID'));
     expect(bank.calls('+14155550100')[0]).toMatchObject({ state: 'answered', status: 200, codec: 'PCMU' });
+    // Let the phone hear the tone for a while (a loaded machine delivers it in bursts).
+    await bank.waitForHeard('+14155550100', 'tone:600', { minMs: 100, timeoutMs: 15_000 });
     // The caller stops sending: the phone reports silence.
     call.rtp.play(undefined);
     await until(
