@@ -112,7 +112,8 @@ const RUNS = 1000;
 const STEPS = 40;
 
 describe('transferor invariants over random event sequences', () => {
-  it('keeps timers, outcomes, NOTIFY answers and the hang-up guard consistent', () => {
+  // A thousand seeded runs each: on a loaded 2-core CI machine with coverage this takes tens of seconds.
+  it('keeps timers, outcomes, NOTIFY answers and the hang-up guard consistent', { timeout: 120_000 }, () => {
     const outcomes = new Set<string>();
     for (let seed = 1; seed <= RUNS; seed++) {
       const next = random(seed);
@@ -181,66 +182,70 @@ describe('transferor invariants over random event sequences', () => {
 });
 
 describe('trunk-side invariants over random event sequences', () => {
-  it('answers every REFER once, terminates each subscription once and never leaks ring-back', () => {
-    const moves = new Set<string>();
-    for (let seed = 1; seed <= RUNS; seed++) {
-      const next = random(seed);
-      let state: TrunkTransferState = initialTrunkTransferState();
-      let ringback = false;
-      const terminated = new Set<number>();
-      const accepted = new Set<number>();
-      for (let i = 0; i < STEPS; i++) {
-        const event = trunkEvent(next);
-        const before = state;
-        const { state: after, effects } = trunkTransferTransition(state, event);
-        const where = `seed ${seed} step ${i} ${before.kind} + ${JSON.stringify(event)}`;
-        expect(
-          effects.filter((e) => e.type === 'error'),
-          where,
-        ).toEqual([]);
-        if (event.type === 'refer') {
-          const answers = effects.filter((e) => e.type === 'respondRefer');
-          expect(answers, where).toHaveLength(1);
-          // A CSeq reused after a finished transfer is a new REFER in this model.
-          if (answers[0]?.status === 202) terminated.delete(event.cseq);
-          if (answers[0]?.status === 202) accepted.add(event.cseq);
-        }
-        for (const effect of effects) {
-          if (effect.type === 'sendNotify') {
-            expect(accepted.has(effect.eventId), where).toBe(true);
-            expect(terminated.has(effect.eventId), where).toBe(false);
-            if (effect.subscriptionState === 'terminated') terminated.add(effect.eventId);
+  it(
+    'answers every REFER once, terminates each subscription once and never leaks ring-back',
+    { timeout: 120_000 },
+    () => {
+      const moves = new Set<string>();
+      for (let seed = 1; seed <= RUNS; seed++) {
+        const next = random(seed);
+        let state: TrunkTransferState = initialTrunkTransferState();
+        let ringback = false;
+        const terminated = new Set<number>();
+        const accepted = new Set<number>();
+        for (let i = 0; i < STEPS; i++) {
+          const event = trunkEvent(next);
+          const before = state;
+          const { state: after, effects } = trunkTransferTransition(state, event);
+          const where = `seed ${seed} step ${i} ${before.kind} + ${JSON.stringify(event)}`;
+          expect(
+            effects.filter((e) => e.type === 'error'),
+            where,
+          ).toEqual([]);
+          if (event.type === 'refer') {
+            const answers = effects.filter((e) => e.type === 'respondRefer');
+            expect(answers, where).toHaveLength(1);
+            // A CSeq reused after a finished transfer is a new REFER in this model.
+            if (answers[0]?.status === 202) terminated.delete(event.cseq);
+            if (answers[0]?.status === 202) accepted.add(event.cseq);
           }
-          if (effect.type === 'ringback') {
-            expect(ringback, where).toBe(effect.action === 'stop');
-            ringback = effect.action === 'start';
+          for (const effect of effects) {
+            if (effect.type === 'sendNotify') {
+              expect(accepted.has(effect.eventId), where).toBe(true);
+              expect(terminated.has(effect.eventId), where).toBe(false);
+              if (effect.subscriptionState === 'terminated') terminated.add(effect.eventId);
+            }
+            if (effect.type === 'ringback') {
+              expect(ringback, where).toBe(effect.action === 'stop');
+              ringback = effect.action === 'start';
+            }
           }
+          expect(ringback, where).toBe(after.kind === 'ringing');
+          moves.add(`${before.kind}>${after.kind}`);
+          // Leaving calling/ringing always ends the subscription with a final NOTIFY, unless the
+          // transferor itself hung up (there is no one left to notify).
+          if (
+            (before.kind === 'calling' || before.kind === 'ringing') &&
+            after.kind !== before.kind &&
+            after.kind !== 'ringing'
+          ) {
+            if (event.type !== 'transferorBye')
+              expect(terminated.has(before.transfer.referCseq), where).toBe(true);
+          }
+          state = after;
         }
-        expect(ringback, where).toBe(after.kind === 'ringing');
-        moves.add(`${before.kind}>${after.kind}`);
-        // Leaving calling/ringing always ends the subscription with a final NOTIFY, unless the
-        // transferor itself hung up (there is no one left to notify).
-        if (
-          (before.kind === 'calling' || before.kind === 'ringing') &&
-          after.kind !== before.kind &&
-          after.kind !== 'ringing'
-        ) {
-          if (event.type !== 'transferorBye')
-            expect(terminated.has(before.transfer.referCseq), where).toBe(true);
-        }
-        state = after;
       }
-    }
-    for (const move of [
-      'connected>calling',
-      'calling>ringing',
-      'ringing>transferred',
-      'ringing>connected',
-      'calling>ended',
-      'ringing>ended',
-      'transferred>ended',
-    ]) {
-      expect(moves.has(move), move).toBe(true);
-    }
-  });
+      for (const move of [
+        'connected>calling',
+        'calling>ringing',
+        'ringing>transferred',
+        'ringing>connected',
+        'calling>ended',
+        'ringing>ended',
+        'transferred>ended',
+      ]) {
+        expect(moves.has(move), move).toBe(true);
+      }
+    },
+  );
 });
