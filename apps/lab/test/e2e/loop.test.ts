@@ -1,3 +1,4 @@
+import { startEndpoint, type EndpointHandle, type EndpointOptions } from '@referkit/endpoint';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../../src/lab.js';
 import { LAB_NUMBERS, labTargets } from '../../src/targets.js';
@@ -19,12 +20,29 @@ const phones = () => {
   return bank;
 };
 
-async function callCustomer(): Promise<{ id: string; ended: Promise<{ by: string; reason: string }> }> {
+async function callCustomer(
+  endpoint: EndpointHandle = lab.endpoint,
+): Promise<{ id: string; ended: Promise<{ by: string; reason: string }> }> {
   const since = Date.now();
-  const call = await lab.endpoint.call(LAB_NUMBERS.customer);
+  const call = await endpoint.call(LAB_NUMBERS.customer);
   // The customer hears the agent before any transfer.
   await phones().waitForHeard(LAB_NUMBERS.customer, 'tone:600', { since, minMs: 300, timeoutMs: 15_000 });
   return call;
+}
+
+/** A second endpoint against the lab's trunk, for rows the lab's own endpoint is not set up for. */
+const extraEndpoints: EndpointHandle[] = [];
+async function extraEndpoint(options: Partial<EndpointOptions>): Promise<EndpointHandle> {
+  const address = lab.trunk.addresses[0];
+  if (!address) throw new Error('the trunk reported no SIP address');
+  const endpoint = await startEndpoint({
+    trunk: { host: address.host, port: address.port },
+    domain: lab.trunk.domain,
+    local: { host: '127.0.0.1', port: 0 },
+    ...options,
+  });
+  extraEndpoints.push(endpoint);
+  return endpoint;
 }
 
 beforeAll(async () => {
@@ -32,6 +50,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterEach(async () => {
+  for (const endpoint of extraEndpoints.splice(0)) await endpoint.close();
   for (const call of lab.endpoint.calls()) {
     if (call.status !== 'ended') await lab.endpoint.hangup(call.id, { force: true }).catch(() => undefined);
   }
@@ -120,5 +139,52 @@ describe('the lab loop with real RTP', () => {
     await expect
       .poll(() => JSON.stringify(lab.trunk.records()), { timeout: 10_000 })
       .toContain('transferor hung up before the transfer completed');
+  });
+
+  it('music on hold: the endpoint holds the customer with its own music before the REFER; the target follows', async () => {
+    const endpoint = await extraEndpoint({ holdAudio: { kind: 'tone', hz: 1400 } });
+    const call = await callCustomer(endpoint);
+    const heldAt = Date.now();
+    await endpoint.hold(call.id, true);
+    await phones().waitForHeard(LAB_NUMBERS.customer, 'tone:1400', {
+      since: heldAt,
+      minMs: 500,
+      timeoutMs: 15_000,
+    });
+    // Held: the customer no longer hears the agent's own voice.
+    const held = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(phones().heardMs(LAB_NUMBERS.customer, 'tone:600', held)).toBe(0);
+    const referAt = Date.now();
+    const result = await endpoint.transfer(call.id, referTo('agent'));
+    expect(result.kind).toBe('succeeded');
+    await phones().waitForHeard(LAB_NUMBERS.customer, 'tone:800', {
+      since: referAt,
+      minMs: 500,
+      timeoutMs: 15_000,
+    });
+    expect(await call.ended).toMatchObject({ by: 'trunk' });
+  });
+
+  it('wrong Contact: 202 but no NOTIFY reaches the endpoint (they go to its advertised Contact); the customer still reaches the target', async () => {
+    // Advertises 127.0.0.2, where nothing listens; it listens on 127.0.0.1.
+    const endpoint = await extraEndpoint({ contactHost: '127.0.0.2', notifyTimeoutMs: 4000 });
+    expect(endpoint.contact).toContain('127.0.0.2');
+    const call = await callCustomer(endpoint);
+    const referAt = Date.now();
+    const result = await endpoint.transfer(call.id, referTo('agent'));
+    expect(result.kind).toBe('timedOut');
+    const sentTo = lab.trunk
+      .events()
+      .filter((e) => e.type === 'sip' && e.direction === 'out' && e.summary === 'NOTIFY' && e.at >= referAt)
+      .map((e) => (e.type === 'sip' ? e.remote : ''));
+    expect(sentTo.length).toBeGreaterThan(0);
+    for (const remote of sentTo) expect(remote).toMatch(/^127\.0\.0\.2:/);
+    // The trunk completes the transfer all the same: the customer hears the target.
+    await phones().waitForHeard(LAB_NUMBERS.customer, 'tone:800', {
+      since: referAt,
+      minMs: 500,
+      timeoutMs: 15_000,
+    });
   });
 });
