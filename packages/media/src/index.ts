@@ -12,6 +12,7 @@ export {
   answerDirection,
   reverseDirection,
   parseRemoteMedia,
+  withG711Codecs,
 } from './sdp.js';
 export type { MediaDirection, OfferOptions, AnswerOptions, Answer, RemoteMedia } from './sdp.js';
 export { SAMPLE_RATE, FRAME_SAMPLES, createToneSource, createSilenceSource } from './audio-source.js';

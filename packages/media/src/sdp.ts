@@ -285,6 +285,44 @@ export function parseRemoteMedia(sdp: string): MediaResult<RemoteMedia> {
   };
 }
 
+/**
+ * Adds G.711 codecs to the first active audio stream of an SDP where it does not list them yet,
+ * after the payloads it has (static payload types 0 and 8 with their `a=rtpmap`, RFC 3551
+ * section 6). Everything else in the SDP is kept.
+ *
+ * A B2BUA offers a new leg its own codec set rather than what the other leg negotiated; without
+ * transcoding the new leg may then pick a codec the other leg cannot decode ("no audio after
+ * transfer").
+ */
+export function withG711Codecs(sdp: string, codecs: readonly G711Codec[]): MediaResult<string> {
+  const parsed = parseRemoteMedia(sdp);
+  if (!parsed.ok) return parsed;
+  const session = sdpTransform.parse(sdp);
+  const audio = session.media.find((m) => m.type === 'audio' && m.port !== 0);
+  if (!audio)
+    return {
+      ok: false,
+      error: new MediaError(MediaErrorCode.SDP_NO_AUDIO, 'SDP has no active audio stream'),
+    };
+  const listed = new Set(parsed.value.codecs.map((c) => c.codec));
+  const payloads = String(audio.payloads ?? '')
+    .split(/\s+/)
+    .filter((p) => p.length > 0);
+  const taken = new Set(payloads.map(Number));
+  let changed = false;
+  for (const codec of codecs) {
+    const { payloadType, clockRate } = G711[codec];
+    if (listed.has(codec) || taken.has(payloadType)) continue;
+    payloads.push(String(payloadType));
+    taken.add(payloadType);
+    audio.rtp = [...(audio.rtp ?? []), { payload: payloadType, codec, rate: clockRate }];
+    changed = true;
+  }
+  if (!changed) return { ok: true, value: sdp };
+  audio.payloads = payloads.join(' ');
+  return { ok: true, value: sdpTransform.write(session) };
+}
+
 /** The direction as seen from the other side (sendonly and recvonly swap, RFC 3264 section 6.1). */
 export function reverseDirection(direction: MediaDirection): MediaDirection {
   switch (direction) {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { expectCode } from './helpers.js';
-import { answerDirection, answerOffer, buildOffer, isMediaError, parseRemoteMedia } from '../src/index.js';
+import {
+  answerDirection,
+  answerOffer,
+  buildOffer,
+  isMediaError,
+  parseRemoteMedia,
+  withG711Codecs,
+} from '../src/index.js';
 
 describe('buildOffer', () => {
   it('writes PCMU, PCMA and telephone-event with ptime 20', () => {
@@ -91,5 +98,47 @@ describe('answerOffer', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(isMediaError(r.error, 'NO_COMMON_CODEC')).toBe(true);
+  });
+});
+
+describe('withG711Codecs', () => {
+  it('adds the missing codecs after the listed ones and keeps the rest of the SDP', () => {
+    const sdp = buildOffer({
+      address: '127.0.0.1',
+      port: 4000,
+      codecs: ['PCMU'],
+      sessionId: '7',
+      direction: 'sendonly',
+    });
+    const r = withG711Codecs(sdp, ['PCMU', 'PCMA']);
+    if (!r.ok) throw r.error;
+    expect(r.value).toContain('m=audio 4000 RTP/AVP 0 101 8\r\n');
+    expect(r.value).toContain('a=rtpmap:8 PCMA/8000\r\n');
+    expect(r.value).toContain('a=fmtp:101 0-16\r\n');
+    expect(r.value).toContain('a=sendonly\r\n');
+    expect(r.value).toContain('o=referkit 7 1 IN IP4 127.0.0.1\r\n');
+    const parsed = parseRemoteMedia(r.value);
+    expect(parsed.ok && parsed.value.codecs).toEqual([
+      { codec: 'PCMU', payloadType: 0 },
+      { codec: 'PCMA', payloadType: 8 },
+    ]);
+    // An answerer that speaks only PCMA can now choose it.
+    const answer = answerOffer(r.value, { address: '127.0.0.1', port: 5000, codecs: ['PCMA'] });
+    expect(answer.ok && answer.value.codec).toBe('PCMA');
+  });
+
+  it('returns the SDP unchanged when every codec is listed, also as a static payload without rtpmap', () => {
+    const sdp =
+      'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 8 0\r\n';
+    expect(withG711Codecs(sdp, ['PCMU', 'PCMA'])).toEqual({ ok: true, value: sdp });
+  });
+
+  it('refuses an SDP without an active audio stream with a typed error', () => {
+    const r = withG711Codecs('v=0\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 0 RTP/AVP 0\r\n', [
+      'PCMA',
+    ]);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(isMediaError(r.error, 'SDP_NO_AUDIO')).toBe(true);
   });
 });
