@@ -236,6 +236,25 @@ class PhoneBankImpl implements PhoneBank {
     return this.all.filter((c) => c.callId === callId).flatMap((c) => c.captured);
   }
 
+  async hangup(number?: string): Promise<void> {
+    const byes = [...this.active]
+      .filter((call) => number === undefined || call.number === number)
+      .flatMap((call) => this.hangUpCall(call, 'bye-sent'));
+    await Promise.allSettled(byes);
+  }
+
+  /** Ends one call from the phone's side: BYE when answered, 480 while ringing. */
+  private hangUpCall(call: CallState, reason: string): Promise<unknown>[] {
+    if (call.dialog?.state === 'confirmed' && call.state === 'answered') {
+      const dialog = call.dialog;
+      this.end(call, 'ended', reason);
+      return [dialog.request('BYE').response];
+    }
+    if (!call.req.finalSent) this.respond(call, 480, 'Temporarily Unavailable');
+    this.end(call, call.state === 'ringing' ? 'rejected' : call.state, reason);
+    return [];
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -244,17 +263,7 @@ class PhoneBankImpl implements PhoneBank {
   private async shutdown(): Promise<void> {
     for (const fail of [...this.waiters])
       fail(new PhoneBankError('CLOSED', 'the phone bank closed while waiting'));
-    const byes: Promise<unknown>[] = [];
-    for (const call of [...this.active]) {
-      if (call.dialog?.state === 'confirmed' && call.state === 'answered') {
-        const dialog = call.dialog;
-        this.end(call, 'ended', 'closed');
-        byes.push(dialog.request('BYE').response);
-      } else {
-        if (!call.req.finalSent) this.respond(call, 480, 'Temporarily Unavailable');
-        this.end(call, call.state === 'ringing' ? 'rejected' : call.state, 'closed');
-      }
-    }
+    const byes = [...this.active].flatMap((call) => this.hangUpCall(call, 'closed'));
     if (byes.length > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([

@@ -115,6 +115,11 @@ export interface PhoneBank {
    * unless `captureRtp` was set), ready for `writePcapng(events, { rtp })`.
    */
   rtpPackets(callId: string): PcapRtpPacket[];
+  /**
+   * The phones hang up: every call (or every call of one number) ends from the phone's side, with
+   * BYE when answered and 480 while ringing. Resolves when the BYEs are answered (or time out).
+   */
+  hangup(number?: string): Promise<void>;
   /** Ends every call (BYE / 480), closes every RTP session and the SIP UA. */
   close(): Promise<void>;
 }

@@ -129,6 +129,30 @@ describe('phone bank', () => {
     expect(bank.calls()[0]).toMatchObject({ state: 'ended', endReason: 'bye-sent' });
   });
 
+  it('hangup() ends the calls of one number from the phone: BYE when answered, 480 while ringing', async () => {
+    const { bank, uac } = await setup({
+      '+14155550100': { kind: 'answer', answerAfterMs: 0 },
+      '+14155550101': { kind: 'answer', answerAfterMs: 0 },
+      '+14155550103': { kind: 'no-answer' },
+    });
+    const customer = await uac.invite('+14155550100', bank.address);
+    const other = await uac.invite('+14155550101', bank.address);
+    const ringing = await uac.invite('+14155550103', bank.address);
+    expect((await customer.final).status).toBe(200);
+    expect((await other.final).status).toBe(200);
+    await until(() => ringing.provisional.includes(180), '180 Ringing');
+
+    await bank.hangup('+14155550100');
+    expect(await customer.ended).toBe('bye-received');
+    expect(bank.calls('+14155550100')[0]).toMatchObject({ state: 'ended', endReason: 'bye-sent' });
+    expect(bank.calls('+14155550101')[0]?.state).toBe('answered');
+
+    await bank.hangup();
+    expect((await ringing.final).status).toBe(480);
+    expect(await other.ended).toBe('bye-received');
+    expect(bank.calls().map((c) => c.state)).toEqual(['ended', 'ended', 'rejected']);
+  });
+
   it('PCMA-only answers PCMA to a PCMU+PCMA offer, with audio both ways', async () => {
     const { bank, uac, events } = await setup({
       '+14155550108': { kind: 'answer', codecs: ['PCMA'], answerAfterMs: 0, toneHz: 800 },
