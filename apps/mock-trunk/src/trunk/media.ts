@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SAMPLE_RATE, encodeWav } from '@referkit/media';
+import { SAMPLE_RATE, encodeWav, withG711Codecs } from '@referkit/media';
 import type { RtpEngineController } from '@referkit/media';
 import type { Logger } from 'pino';
 
@@ -40,12 +40,27 @@ export interface MediaAnchor {
   close(): Promise<void>;
 }
 
-/** Signalling only: SDP passes through untouched; re-bridging points the customer at the target. */
+/**
+ * The SDP a transfer target is offered: the customer's, with every codec the trunk carries (PCMU
+ * and PCMA) listed, as a B2BUA offers a new leg its own codec set rather than the one the customer
+ * leg negotiated. Without transcoding, a target that picks a codec the customer does not decode
+ * answers, and nobody hears anything after the transfer (Plivo's "no audio after transfer").
+ */
+function carrierOffer(sdp: string | undefined): string | undefined {
+  if (sdp === undefined || sdp === '') return sdp;
+  const widened = withG711Codecs(sdp, ['PCMU', 'PCMA']);
+  return widened.ok ? widened.value : sdp;
+}
+
+/**
+ * Signalling only: SDP passes through (the target is offered the trunk's codecs, see
+ * {@link carrierOffer}); re-bridging points the customer at the target.
+ */
 export function noMedia(): MediaAnchor {
   return {
     customerOffer: (_t, sdp) => Promise.resolve(sdp),
     customerAnswer: (_t, sdp) => Promise.resolve(sdp),
-    targetOffer: (_t, _target, sdp) => Promise.resolve(sdp),
+    targetOffer: (_t, _target, sdp) => Promise.resolve(carrierOffer(sdp)),
     bridgeTarget: (_t, _target, sdp) => Promise.resolve(sdp),
     dropEndpoint: () => Promise.resolve(),
     abandonTarget: () => Promise.resolve(),
@@ -138,7 +153,8 @@ export function rtpengineMedia(options: RtpEngineMediaOptions): MediaAnchor {
         callId: legCall(tags, target),
         fromTag: tags.customer,
         toTag: target,
-        sdp: customerSdp,
+        // With transcoding rtpengine adds the codecs itself (and converts between them).
+        sdp: options.transcode ? customerSdp : (carrierOffer(customerSdp) ?? customerSdp),
         flags,
         extra,
       });
