@@ -3,7 +3,7 @@ import type { LabTarget } from './server.js';
 
 /** The lab's simulated numbers (the mock trunk's default phones). */
 export const LAB_NUMBERS = {
-  /** The customer the endpoint calls: answers and plays 1000 Hz. */
+  /** The customer the endpoint calls: answers and plays 1000 Hz; speaks G.711 mu-law (PCMU) only. */
   customer: '+14155550100',
   /** An agent who answers and plays 800 Hz. */
   agent: '+14155550101',
@@ -13,6 +13,8 @@ export const LAB_NUMBERS = {
   noAnswer: '+14155550103',
   /** An agent who declines (603). */
   decline: '+14155550104',
+  /** An agent who answers and plays 800 Hz on a phone that speaks A-law (PCMA) only. */
+  pcmaAgent: '+14155550105',
 } as const;
 
 /**
@@ -20,11 +22,12 @@ export const LAB_NUMBERS = {
  * would, so the customer hears ring-back before the agent picks up.
  */
 export const LAB_PHONES: NonNullable<Exclude<MockTrunkOptions['phones'], false>> = {
-  [LAB_NUMBERS.customer]: { kind: 'answer', answerAfterMs: 300, toneHz: 1000 },
+  [LAB_NUMBERS.customer]: { kind: 'answer', answerAfterMs: 300, toneHz: 1000, codecs: ['PCMU'] },
   [LAB_NUMBERS.agent]: { kind: 'answer', answerAfterMs: 2000, toneHz: 800 },
   [LAB_NUMBERS.busy]: { kind: 'busy' },
   [LAB_NUMBERS.noAnswer]: { kind: 'no-answer' },
   [LAB_NUMBERS.decline]: { kind: 'decline', answerAfterMs: 1000 },
+  [LAB_NUMBERS.pcmaAgent]: { kind: 'answer', answerAfterMs: 1000, toneHz: 800, codecs: ['PCMA'] },
 };
 
 /**
@@ -39,6 +42,11 @@ export function labTargets(domain: string): LabTarget[] {
     { id: 'busy', label: 'Busy agent (486)', referTo: at(LAB_NUMBERS.busy) },
     { id: 'no-answer', label: 'No-answer agent (408)', referTo: at(LAB_NUMBERS.noAnswer) },
     { id: 'decline', label: 'Declining agent (603)', referTo: at(LAB_NUMBERS.decline) },
+    {
+      id: 'codec-mismatch',
+      label: 'PCMA-only agent (no audio)',
+      referTo: at(LAB_NUMBERS.pcmaAgent),
+    },
     {
       id: 'foreign-domain',
       label: 'Foreign domain (403)',

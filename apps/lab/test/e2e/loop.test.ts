@@ -54,6 +54,8 @@ afterEach(async () => {
   for (const call of lab.endpoint.calls()) {
     if (call.status !== 'ended') await lab.endpoint.hangup(call.id, { force: true }).catch(() => undefined);
   }
+  // A transferred customer stays with the target: hang up, so the next row hears only its own call.
+  await phones().hangup();
 });
 
 afterAll(async () => {
@@ -186,5 +188,33 @@ describe('the lab loop with real RTP', () => {
       minMs: 500,
       timeoutMs: 15_000,
     });
+  });
+
+  it('codec mismatch: the PCMA-only target answers and the transfer completes, but the customer hears nothing (record flagged)', async () => {
+    const call = await callCustomer();
+    const result = await lab.endpoint.transfer(call.id, referTo('codec-mismatch'));
+    expect(result.kind).toBe('succeeded');
+    expect(await call.ended).toMatchObject({ by: 'trunk' });
+    await expect
+      .poll(() => phones().calls(LAB_NUMBERS.pcmaAgent).at(-1)?.state, { timeout: 10_000 })
+      .toBe('answered');
+    const answeredAt = phones().calls(LAB_NUMBERS.pcmaAgent).at(-1)?.answeredAt ?? Date.now();
+    // The target plays its tone and the customer's phone (PCMU only) decodes none of it.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(phones().heardMs(LAB_NUMBERS.customer, 'tone:800', answeredAt)).toBe(0);
+    expect(phones().heardMs(LAB_NUMBERS.pcmaAgent, 'tone:1000', answeredAt)).toBe(0);
+    // The records are written when the call ends.
+    await phones().hangup(LAB_NUMBERS.customer);
+    await expect
+      .poll(
+        () =>
+          lab.trunk
+            .records()
+            .filter((r) => r.flags.includes('no-common-codec'))
+            .map((r) => r.kind)
+            .sort(),
+        { timeout: 10_000 },
+      )
+      .toEqual(['original', 'transfer']);
   });
 });
