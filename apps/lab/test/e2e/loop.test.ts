@@ -56,7 +56,28 @@ afterEach(async () => {
   }
   // A transferred customer stays with the target: hang up, so the next row hears only its own call.
   await phones().hangup();
+  // Each row leaves nothing behind: no trunk call, no rtpengine session.
+  await expect.poll(() => lab.trunk.calls().length, { timeout: 15_000 }).toBe(0);
+  await expect.poll(() => lab.trunk.rtpengine?.list(), { timeout: 5_000 }).toEqual([]);
 });
+
+/**
+ * rtpengine's packet counts on the transfer leg (customer <-> target), by party. The trunk anchors
+ * it as its own rtpengine call, `<trunk call>~<target tag>`, tagged by the customer's and the
+ * target's From/To tags.
+ */
+async function transferLegPackets(): Promise<{ customer: number; target: number }> {
+  const rtpengine = lab.trunk.rtpengine;
+  if (!rtpengine) throw new Error('the lab runs without rtpengine');
+  const legs = (await rtpengine.list()).filter((id) => id.includes('~'));
+  expect(legs).toHaveLength(1);
+  const [callId = '', targetTag = ''] = (legs[0] ?? '').split('~');
+  const query = await rtpengine.query({ callId: `${callId}~${targetTag}` });
+  const target = query.tags[targetTag]?.packets ?? 0;
+  const others = Object.values(query.tags).filter((t) => t.tag !== targetTag);
+  expect(others).toHaveLength(1);
+  return { customer: others[0]?.packets ?? 0, target };
+}
 
 afterAll(async () => {
   const rtpengine = lab?.trunk.rtpengine;
@@ -80,8 +101,13 @@ describe('the lab loop with real RTP', () => {
     await phones().waitForHeard(LAB_NUMBERS.agent, 'tone:1000', { since, minMs: 500, timeoutMs: 15_000 });
     // After the re-bridge the customer no longer hears the endpoint.
     const after = Date.now();
+    const before = await transferLegPackets();
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(phones().heardMs(LAB_NUMBERS.customer, 'tone:600', after)).toBe(0);
+    // rtpengine relays both ways on the transfer leg: about 50 packets a second from each party.
+    const later = await transferLegPackets();
+    expect(later.customer - before.customer).toBeGreaterThan(25);
+    expect(later.target - before.target).toBeGreaterThan(25);
     const notifies = lab.trunk
       .events()
       .filter((e) => e.type === 'sip' && e.direction === 'out' && e.summary === 'NOTIFY' && e.at >= since)
@@ -203,6 +229,11 @@ describe('the lab loop with real RTP', () => {
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(phones().heardMs(LAB_NUMBERS.customer, 'tone:800', answeredAt)).toBe(0);
     expect(phones().heardMs(LAB_NUMBERS.pcmaAgent, 'tone:1000', answeredAt)).toBe(0);
+    // rtpengine receives the target's A-law; the customer, who refused the re-INVITE to it, still
+    // sends to the endpoint's leg, so nothing of its reaches the transfer leg.
+    const legs = await transferLegPackets();
+    expect(legs.target).toBeGreaterThan(50);
+    expect(legs.customer).toBe(0);
     // The records are written when the call ends.
     await phones().hangup(LAB_NUMBERS.customer);
     await expect
