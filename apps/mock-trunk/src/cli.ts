@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import type { Logger } from 'pino';
 import { ConfigError, USAGE, parseCli } from './config/config.js';
+import { HttpApiError } from './http/server.js';
 import { TrunkConfigError, startMockTrunk } from './trunk/trunk.js';
 import type { MockTrunk } from './trunk/types.js';
 
@@ -71,6 +72,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     io.stderr(`referkit-trunk: ${message}\n`);
-    return { code: err instanceof TrunkConfigError || err instanceof ConfigError ? 2 : 1 };
+    const badValue =
+      err instanceof TrunkConfigError ||
+      err instanceof ConfigError ||
+      (err instanceof HttpApiError && err.code !== 'LISTEN_FAILED');
+    return { code: badValue ? 2 : 1 };
   }
 }

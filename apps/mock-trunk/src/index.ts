@@ -34,6 +34,8 @@ export type {
   SignallingBackend,
 } from './backend/types.js';
 export type { MediaAnchor, MediaTags } from './trunk/media.js';
+export type { RouteResult } from './trunk/call.js';
+export type { HeardSegment, PhoneBank, PhoneCall, PhoneCallState, PhoneProfile } from './phones/types.js';
 export type {
   CallLeg,
   SipTraceEvent,

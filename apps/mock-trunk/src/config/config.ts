@@ -308,6 +308,10 @@ export function parseCli(argv: readonly string[]): CliConfig {
   const credentialText = f.credentials ?? file.credentials;
   const httpCredentialText = f['http-credentials'] ?? file.httpCredentials;
   const rtpengineText = f.rtpengine ?? file.rtpengine;
+  if (media === 'none' && rtpengineText !== undefined)
+    throw new ConfigError(`--rtpengine ${rtpengineText} needs --media rtpengine (the default), not none`);
+  if (media === 'none' && (f.transcode ?? file.transcode) === true)
+    throw new ConfigError('--transcode needs --media rtpengine (the default), not none');
   const httpText = f.http ?? file.http;
   const geo = f.geo ?? file.geo;
   const ringText = f['ring-timeout'];

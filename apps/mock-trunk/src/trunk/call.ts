@@ -551,9 +551,13 @@ export class TrunkCall {
       }
       const common = [...sdpCodecs(leg.sdp)].some((c) => sdpCodecs(this.#customerSdp).has(c));
       if (leg.sdp !== undefined && this.#customerSdp !== undefined && !common) {
-        this.#record.flags.push('no-common-codec');
-        leg.record.flags.push('no-common-codec');
-        this.#log.warn('target and customer have no codec in common: no audio after transfer');
+        if (this.#ctx.media.transcodes) {
+          this.#log.info('target and customer have no codec in common: rtpengine transcodes');
+        } else {
+          this.#record.flags.push('no-common-codec');
+          leg.record.flags.push('no-common-codec');
+          this.#log.warn('target and customer have no codec in common: no audio after transfer');
+        }
       }
       this.#feed({ type: 'targetAnswered', referCseq: leg.cseq });
       return;

@@ -20,6 +20,8 @@ export interface MediaTags {
  * rewrites every SDP through rtpengine and re-bridges on transfer.
  */
 export interface MediaAnchor {
+  /** Whether the anchor converts between codecs, so legs with no codec in common still hear each other. */
+  readonly transcodes: boolean;
   /** The endpoint's offer -> the SDP to offer the customer. */
   customerOffer(tags: MediaTags, sdp: string | undefined): Promise<string | undefined>;
   /** The customer's answer (183 or 200) -> the SDP to answer the endpoint with. */
@@ -58,6 +60,7 @@ function carrierOffer(sdp: string | undefined): string | undefined {
  */
 export function noMedia(): MediaAnchor {
   return {
+    transcodes: false,
     customerOffer: (_t, sdp) => Promise.resolve(sdp),
     customerAnswer: (_t, sdp) => Promise.resolve(sdp),
     targetOffer: (_t, _target, sdp) => Promise.resolve(carrierOffer(sdp)),
@@ -129,6 +132,7 @@ export function rtpengineMedia(options: RtpEngineMediaOptions): MediaAnchor {
     }
   };
   return {
+    transcodes: options.transcode ?? false,
     async customerOffer(tags, sdp) {
       if (sdp === undefined || sdp === '') return sdp;
       hold(tags.call, tags.call);

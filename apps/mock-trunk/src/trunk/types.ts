@@ -44,7 +44,7 @@ export interface MockTrunkOptions {
   readonly acl?: readonly string[] | undefined;
   /** Digest credentials: requests from outside the ACL must authenticate (407 challenge). */
   readonly credentials?: TrunkCredentials | undefined;
-  /** Countries (ISO 3166 alpha-2) enabled under Geo Permissions besides `homeCountry`; default all. */
+  /** Countries (ISO 3166 alpha-2) enabled under Geo Permissions besides `homeCountry` (default none: only the home country). */
   readonly geo?: readonly string[] | undefined;
   /** The account's home country (default `US`). */
   readonly homeCountry?: string | undefined;

@@ -219,6 +219,8 @@ describe.skipIf(!installed)('media through rtpengine', () => {
       bank.heard(CUSTOMER).some((s) => s.heard === 'tone:800' && s.startMs > referAt && s.frames >= 10);
     if (transcode) {
       await until(heardTarget, 10_000, 'customer hears the target through transcoding');
+      await until(() => trunk.records().length >= 2, 15_000, 'records written');
+      for (const record of trunk.records()) expect(record.flags).not.toContain('no-common-codec');
     } else {
       // The target's phone speaks for 3 s before hanging up; the customer hears none of it.
       await until(() => bank.calls(AGENT).at(-1)?.state === 'ended', 15_000, 'target hung up');

@@ -46,6 +46,15 @@ describe('referkit-trunk flags', () => {
     [['--http', 'localhost'], /--http "localhost"/],
     [['--config', '/nonexistent/trunk.json'], /--config "\/nonexistent\/trunk.json": cannot read it/],
     [['stray'], /positional/i],
+    [
+      ['--media', 'none', '--rtpengine', '127.0.0.1:22222'],
+      /--rtpengine 127.0.0.1:22222 needs --media rtpengine/,
+    ],
+    [['--media', 'none', '--transcode'], /--transcode needs --media rtpengine/],
+    [
+      ['--listen', 'udp:127.0.0.1:0', '--media', 'none', '--no-phones', '--http', '0.0.0.0:0'],
+      /refusing to serve the HTTP API on non-loopback address 0.0.0.0 without credentials/,
+    ],
   ])('%j: one line on stderr, exit code 2', async (argv, message) => {
     const o = io();
     const result = await runCli(argv, o);
@@ -53,6 +62,15 @@ describe('referkit-trunk flags', () => {
     expect(o.err).toHaveLength(1);
     expect(o.err[0]).toMatch(message);
     expect(o.err[0]?.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('an --rtpengine that does not answer: one line naming the fix, exit code 1', async () => {
+    const o = io();
+    const argv = ['--listen', 'udp:127.0.0.1:0', '--no-phones', '--rtpengine', '127.0.0.1:9'];
+    const result = await runCli(argv, o);
+    expect(result.code).toBe(1);
+    expect(o.err).toHaveLength(1);
+    expect(o.err[0]).toMatch(/rtpengine at 127.0.0.1:9 does not answer ping .*: start it/);
   });
 
   it('--help prints the flags and exits 0', async () => {
