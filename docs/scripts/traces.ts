@@ -5,15 +5,29 @@
  * over the wire, which the pages include. Run by `pnpm docs:traces` (part of `docs:build`).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { startEndpoint, type EndpointHandle } from '@referkit/endpoint';
+import { startEndpoint, type EndpointHandle, type EndpointOptions } from '@referkit/endpoint';
 import { startMockTrunk, type MockTrunk, type SipTraceEvent, type TrunkEvent } from '@referkit/mock-trunk';
 
 const OUT = new URL('../generated/', import.meta.url);
 const CUSTOMER = '+14155550100';
 
+/** Fails the recording when a scenario did not end as the page that shows it says. */
+function expectOutcome(
+  scenario: string,
+  got: { readonly kind: string; readonly code?: number },
+  kind: string,
+  code?: number,
+): void {
+  if (got.kind === kind && (code === undefined || got.code === code)) return;
+  const want = code === undefined ? kind : `${kind} ${code}`;
+  throw new Error(`docs: the ${scenario} scenario ended ${JSON.stringify(got)}, not ${want}`);
+}
+
 interface Scenario {
   readonly name: string;
   readonly title: string;
+  /** Options for the recording endpoint, e.g. a Contact it does not listen on. */
+  readonly endpoint?: Partial<EndpointOptions>;
   run(endpoint: EndpointHandle, trunk: MockTrunk): Promise<void>;
 }
 
@@ -23,7 +37,7 @@ const SCENARIOS: readonly Scenario[] = [
     title: 'A transfer that succeeds',
     async run(endpoint) {
       const call = await endpoint.call(CUSTOMER);
-      await endpoint.transfer(call.id, '+14155550101');
+      expectOutcome('success', await endpoint.transfer(call.id, '+14155550101'), 'succeeded', 200);
       await call.ended;
     },
   },
@@ -32,7 +46,35 @@ const SCENARIOS: readonly Scenario[] = [
     title: 'The target is busy: NOTIFY 486, the customer stays',
     async run(endpoint) {
       const call = await endpoint.call(CUSTOMER);
-      await endpoint.transfer(call.id, '+14155550102');
+      expectOutcome('busy', await endpoint.transfer(call.id, '+14155550102'), 'failed', 486);
+      await endpoint.hangup(call.id);
+    },
+  },
+  {
+    name: 'no-answer',
+    title: 'Nobody answers: NOTIFY 408 after the ring timeout, the customer stays',
+    async run(endpoint) {
+      const call = await endpoint.call(CUSTOMER);
+      expectOutcome('no-answer', await endpoint.transfer(call.id, '+14155550103'), 'failed', 408);
+      await endpoint.hangup(call.id);
+    },
+  },
+  {
+    name: 'decline',
+    title: 'The target declines: NOTIFY 603, the customer stays',
+    async run(endpoint) {
+      const call = await endpoint.call(CUSTOMER);
+      expectOutcome('decline', await endpoint.transfer(call.id, '+14155550104'), 'failed', 603);
+      await endpoint.hangup(call.id);
+    },
+  },
+  {
+    name: 'no-notify',
+    title: 'A Contact the endpoint does not listen on: no NOTIFY arrives',
+    endpoint: { contactHost: '127.0.0.2', notifyTimeoutMs: 4_000 },
+    async run(endpoint) {
+      const call = await endpoint.call(CUSTOMER);
+      expectOutcome('no-notify', await endpoint.transfer(call.id, '+14155550101'), 'timedOut');
       await endpoint.hangup(call.id);
     },
   },
@@ -41,7 +83,10 @@ const SCENARIOS: readonly Scenario[] = [
     title: 'Refer-To outside the trunk domain: 403',
     async run(endpoint) {
       const call = await endpoint.call(CUSTOMER);
-      await endpoint.transfer(call.id, 'sip:+14155550101@pbx.example.com', { validate: false });
+      const result = await endpoint.transfer(call.id, 'sip:+14155550101@pbx.example.com', {
+        validate: false,
+      });
+      expectOutcome('foreign-domain', result, 'rejected', 403);
       await endpoint.hangup(call.id);
     },
   },
@@ -50,7 +95,10 @@ const SCENARIOS: readonly Scenario[] = [
     title: 'Refer-To user part not in E.164: 400',
     async run(endpoint, trunk) {
       const call = await endpoint.call(CUSTOMER);
-      await endpoint.transfer(call.id, `sip:4155550101@${trunk.domain}`, { validate: false });
+      const result = await endpoint.transfer(call.id, `sip:4155550101@${trunk.domain}`, {
+        validate: false,
+      });
+      expectOutcome('not-e164', result, 'rejected', 400);
       await endpoint.hangup(call.id);
     },
   },
@@ -59,7 +107,8 @@ const SCENARIOS: readonly Scenario[] = [
     title: 'A destination outside Geo Permissions: 403',
     async run(endpoint) {
       const call = await endpoint.call(CUSTOMER);
-      await endpoint.transfer(call.id, '+442079460000', { validate: false });
+      const result = await endpoint.transfer(call.id, '+442079460000', { validate: false });
+      expectOutcome('geo', result, 'rejected', 403);
       await endpoint.hangup(call.id);
     },
   },
@@ -71,7 +120,7 @@ const SCENARIOS: readonly Scenario[] = [
       const pending = endpoint.transfer(call.id, '+14155550103', { allowEarlyHangup: true });
       await trunk.waitFor((e) => e.type === 'sip' && e.leg === 'target' && e.summary.startsWith('180'));
       await endpoint.hangup(call.id, { force: true });
-      await pending;
+      expectOutcome('early-bye', await pending, 'cancelled');
       await trunk.waitFor(
         (e) => e.type === 'sip' && e.leg === 'customer' && e.summary.startsWith('200 OK (BYE)'),
       );
@@ -102,6 +151,9 @@ export function ladder(events: readonly TrunkEvent[]): string {
   for (const [party, [alias, text]] of Object.entries(PARTIES)) {
     if (used.has(party)) lines.push(`  participant ${alias} as ${text}`);
   }
+  // Where the endpoint really is: the source of its first message. A message the trunk sends
+  // elsewhere (to a Contact the endpoint does not listen on) is drawn as lost.
+  const endpointAt = sip.find((e) => e.leg === 'endpoint' && e.direction === 'in')?.remote;
   const seen = new Set<string>();
   for (const e of sip) {
     const key = `${e.direction}|${e.leg ?? ''}|${e.raw}`;
@@ -109,21 +161,40 @@ export function ladder(events: readonly TrunkEvent[]): string {
     seen.add(key);
     const far = PARTIES[e.leg ?? 'endpoint']?.[0] ?? 'E';
     const response = /^\d{3} /.test(e.summary);
+    const lost =
+      e.direction === 'out' && e.leg === 'endpoint' && endpointAt !== undefined && e.remote !== endpointAt;
+    const arrow = lost ? (response ? '--x' : '-x') : response ? '-->>' : '->>';
     const [from, to] = e.direction === 'in' ? [far, 'T'] : ['T', far];
-    lines.push(`  ${from}${response ? '-->>' : '->>'}${to}: ${label(e)}`);
+    lines.push(`  ${from}${arrow}${to}: ${label(e)}${lost ? ` to ${e.remote}, never arrives` : ''}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Waits until the trunk has sent and received nothing for a quarter of a second, so the ladder
+ * holds the last responses (a successful transfer leaves the customer and the target talking).
+ */
+async function settled(trunk: MockTrunk, scenario: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (let seen = -1; seen !== trunk.events().length;) {
+    if (Date.now() > deadline) throw new Error(`docs: the ${scenario} scenario never went quiet`);
+    seen = trunk.events().length;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 async function record(scenario: Scenario): Promise<string> {
   const trunk = await startMockTrunk({ media: 'none', ringTimeoutMs: 5_000 });
   const sip = trunk.addresses[0];
   if (!sip) throw new Error('the trunk reported no address');
-  const endpoint = await startEndpoint({ trunk: { host: sip.host, port: sip.port }, domain: trunk.domain });
+  const endpoint = await startEndpoint({
+    trunk: { host: sip.host, port: sip.port },
+    domain: trunk.domain,
+    ...scenario.endpoint,
+  });
   try {
     await scenario.run(endpoint, trunk);
-    // Let the last responses arrive.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await settled(trunk, scenario.name);
     return ladder(trunk.events());
   } finally {
     await endpoint.close();
