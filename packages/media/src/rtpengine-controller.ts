@@ -6,7 +6,17 @@ import { MediaError, MediaErrorCode } from './errors.js';
 import { silentLogger, type Logger } from './logger.js';
 
 /** ng commands this controller sends. */
-export type NgCommand = 'offer' | 'answer' | 'delete' | 'query' | 'list' | 'ping' | 'playMedia' | 'stopMedia';
+export type NgCommand =
+  | 'offer'
+  | 'answer'
+  | 'delete'
+  | 'query'
+  | 'list'
+  | 'ping'
+  | 'playMedia'
+  | 'stopMedia'
+  | 'blockMedia'
+  | 'unblockMedia';
 
 /** Options for {@link createRtpEngineController}. */
 export interface RtpEngineControllerOptions {
@@ -260,6 +270,10 @@ export class RtpEngineController {
           return this.client.playMedia(this.dest, message);
         case 'stopMedia':
           return this.client.stopMedia(this.dest, message);
+        case 'blockMedia':
+          return this.client.blockMedia(this.dest, message);
+        case 'unblockMedia':
+          return this.client.unblockMedia(this.dest, message);
         default: {
           const never: never = name;
           throw new MediaError(MediaErrorCode.INVALID_ARGUMENT, `unknown ng command ${String(never)}`);
@@ -436,6 +450,19 @@ export class RtpEngineController {
       if (result) return result;
       throw err;
     }
+  }
+
+  /**
+   * `block media`: stops forwarding the media `fromTag` sends (what it receives, and media played
+   * to it, still flow), e.g. to keep the transferor's voice out of the ring-back a caller hears.
+   */
+  async blockMedia(params: { readonly callId: string; readonly fromTag: string }): Promise<void> {
+    await this.command('blockMedia', { 'call-id': params.callId, 'from-tag': params.fromTag });
+  }
+
+  /** `unblock media`: undoes {@link RtpEngineController.blockMedia}. */
+  async unblockMedia(params: { readonly callId: string; readonly fromTag: string }): Promise<void> {
+    await this.command('unblockMedia', { 'call-id': params.callId, 'from-tag': params.fromTag });
   }
 
   /**

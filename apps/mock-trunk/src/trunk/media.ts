@@ -187,16 +187,21 @@ export function rtpengineMedia(options: RtpEngineMediaOptions): MediaAnchor {
     async ringback(tags, on) {
       try {
         if (on) {
+          if (ringing.has(tags.call)) return;
           const r = await controller.playMedia({
             callId: tags.call,
             fromTag: tags.customer,
             file: ringbackFile,
             repeatTimes: 100,
           });
-          if (r.supported) ringing.add(tags.call);
-          else logger.info({ reason: r.reason }, 'rtpengine cannot play ring-back');
+          if (!r.supported) return void logger.info({ reason: r.reason }, 'rtpengine cannot play ring-back');
+          ringing.add(tags.call);
+          // rtpengine adds the played stream to the endpoint's: hold the endpoint's back so the
+          // caller hears ring-back alone, as on a carrier.
+          await controller.blockMedia({ callId: tags.call, fromTag: tags.endpoint });
         } else if (ringing.delete(tags.call)) {
           await controller.stopMedia({ callId: tags.call, fromTag: tags.customer });
+          await controller.unblockMedia({ callId: tags.call, fromTag: tags.endpoint });
         }
       } catch (err) {
         logger.warn({ err, call: tags.call }, 'ring-back failed');

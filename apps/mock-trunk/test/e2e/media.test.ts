@@ -140,6 +140,49 @@ describe.skipIf(!installed)('media through rtpengine', () => {
     ]);
   });
 
+  it('while the target rings the customer hears ring-back alone; after a no-answer it hears the endpoint again', async () => {
+    if (!engine || !rtpengine) throw new Error('rtpengine not started');
+    trunk = await startMockTrunk({
+      media: 'rtpengine',
+      rtpengine: { host: engine.ngHost, port: engine.ngPort },
+      ringTimeoutMs: 2500,
+      phones: {
+        [CUSTOMER]: { kind: 'answer', toneHz: 1000, answerAfterMs: 100 },
+        '+14155550103': { kind: 'no-answer' },
+      },
+    });
+    cleanups.push(() => trunk.close());
+    const bank = trunk.phoneBank;
+    if (!bank) throw new Error('no phone bank');
+    const ep = await startEndpoint();
+    await dialCustomer(ep, trunk);
+    await bank.waitForHeard(CUSTOMER, 'tone:600', { minMs: 300, timeoutMs: 10_000 });
+
+    const refer = ep.dialog?.request('REFER', {
+      headers: { 'Refer-To': `<sip:+14155550103@${trunk.domain}>` },
+    });
+    expect((await refer?.response)?.status).toBe(202);
+    await until(() => ep.notifies.includes('SIP/2.0 180 Ringing'), 10_000, 'NOTIFY 180');
+    const ringingAt = Date.now();
+    await until(() => ep.notifies.length === 3, 10_000, 'final NOTIFY');
+    const endedAt = Date.now();
+    expect(ep.notifies.at(-1)).toBe('SIP/2.0 408 Request Timeout');
+    // Ring-back plays 2 s on, 4 s off; within the first 2 s of ringing the endpoint's 600 Hz is held back.
+    const within = (heard: string, from: number, to: number): number =>
+      bank
+        .heard(CUSTOMER)
+        .filter((seg) => seg.heard === heard)
+        .reduce((ms, seg) => ms + Math.max(0, Math.min(seg.endMs, to) - Math.max(seg.startMs, from)), 0);
+    const window = Math.min(endedAt, ringingAt + 2000);
+    expect(within('ringback', ringingAt, window)).toBeGreaterThan(0.6 * (window - ringingAt));
+    expect(within('tone:600', ringingAt + 200, endedAt)).toBeLessThan(100);
+    // The target gave up: the endpoint's voice is back.
+    await bank.waitForHeard(CUSTOMER, 'tone:600', { since: endedAt + 100, minMs: 300, timeoutMs: 10_000 });
+    expect((await ep.dialog?.request('BYE').response)?.status).toBe(200);
+    await until(() => trunk.calls().length === 0, 15_000, 'call ended');
+    expect(await rtpengine.list()).toEqual([]);
+  });
+
   it('a failed transfer (busy) leaves the customer and the endpoint hearing each other', async () => {
     if (!engine || !rtpengine) throw new Error('rtpengine not started');
     trunk = await startMockTrunk({

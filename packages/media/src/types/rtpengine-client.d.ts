@@ -32,6 +32,8 @@ declare module 'rtpengine-client' {
     ping(dest: Destination, message?: NgMessage): Promise<NgMessage>;
     playMedia(dest: Destination, message: NgMessage): Promise<NgMessage>;
     stopMedia(dest: Destination, message: NgMessage): Promise<NgMessage>;
+    blockMedia(dest: Destination, message: NgMessage): Promise<NgMessage>;
+    unblockMedia(dest: Destination, message: NgMessage): Promise<NgMessage>;
     statistics(dest: Destination, message?: NgMessage): Promise<NgMessage>;
     close(): void;
   }

@@ -117,6 +117,30 @@ describe.skipIf(!rtpengineInstalled)(
       await ctl.delete({ callId: 'bridge-dtmf', deleteDelay: 0 });
     });
 
+    it('block media holds back what one party sends, and unblock media lets it through again', async () => {
+      const a = await party('bm-a');
+      const b = await party('bm-b');
+      parties.push(a, b);
+      await bridge(ctl, 'bridge-bm', a, b);
+      a.session.play(createToneSource({ frequencyHz: 1000 }));
+      b.session.play(createToneSource({ frequencyHz: 440 }));
+      await waitFor(() => b.detector.heard(1000, { minMs: 200 }), 'B hears A');
+      await ctl.blockMedia({ callId: 'bridge-bm', fromTag: a.tag });
+      await sleep(200);
+      const blocked = b.detector.now();
+      const aHears = a.detector.now();
+      await sleep(600);
+      expect(b.detector.heardMs(1000, { since: blocked })).toBe(0);
+      // Only A's direction is blocked.
+      expect(a.detector.heardMs(440, { since: aHears })).toBeGreaterThan(400);
+      await ctl.unblockMedia({ callId: 'bridge-bm', fromTag: a.tag });
+      const unblocked = b.detector.now();
+      await waitFor(() => b.detector.heard(1000, { since: unblocked, minMs: 200 }), 'B hears A again');
+      a.session.play(undefined);
+      b.session.play(undefined);
+      await ctl.delete({ callId: 'bridge-bm', deleteDelay: 0 });
+    });
+
     it('plays a WAV file to one party with play media, and stops it', async () => {
       const a = await party('pm-a');
       const b = await party('pm-b');
