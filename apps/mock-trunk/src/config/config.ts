@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { DEFAULT_PHONES, profileProblem } from '../phones/phone-bank.js';
+import type { PhoneProfile } from '../phones/types.js';
 import { parseCidr } from '../trunk/admission.js';
 import type { MockTrunkOptions, TrunkCredentials, TrunkListen } from '../trunk/types.js';
 
@@ -53,8 +55,8 @@ export interface TrunkConfigFile {
   readonly ringTimeoutMs?: number;
   /** JSON-lines file of call records. */
   readonly records?: string;
-  /** `false` starts no simulated phones. */
-  readonly phones?: boolean;
+  /** `false` starts no simulated phones; an object adds phones to (or replaces) the default ones, by number. */
+  readonly phones?: boolean | Readonly<Record<string, PhoneProfile>>;
   /** pino level. */
   readonly logLevel?: string;
 }
@@ -91,6 +93,11 @@ A Plivo-faithful mock SIP trunk with REFER transfers, simulated phones and rtpen
   --trunk-number <E.164>             caller ID of transfer legs (default +14155550199)
   --ring-timeout <ms>                how long a transfer target may ring (default 30000)
   --records <file>                   append call records (JSON lines) here; reloaded at start
+  --phone <E.164>=<kind>[,<k>=<v>...] add or replace a simulated phone (repeatable), e.g.
+                                     +14155550110=answer,codecs=PCMA,toneHz=700; kinds: answer, busy,
+                                     no-answer, decline, unreachable, hangup-after; settings:
+                                     answerAfterMs, hangupAfterMs, maxRingMs, toneHz, rejectStatus,
+                                     codecs (PCMU+PCMA, PCMA...)
   --no-phones                        do not start the simulated phones
   --log-level <level>                pino level: fatal, error, warn, info, debug, trace, silent (default info)
   --config <file>                    JSON file with the same settings (flags win)
@@ -125,6 +132,49 @@ export function parseListen(value: string): TrunkListen {
     );
   }
   return { transport: (m[1] ?? 'udp').toLowerCase() as 'udp' | 'tcp', host, port };
+}
+
+const PHONE_SETTINGS = [
+  'kind',
+  'answerAfterMs',
+  'hangupAfterMs',
+  'maxRingMs',
+  'toneHz',
+  'rejectStatus',
+  'codecs',
+];
+const E164 = /^\+[1-9]\d{1,14}$/;
+
+function phoneProfile(where: string, raw: Record<string, unknown>): PhoneProfile {
+  for (const key of Object.keys(raw)) {
+    if (!PHONE_SETTINGS.includes(key))
+      throw new ConfigError(
+        `${where}: unknown phone setting "${key}" (expected ${PHONE_SETTINGS.join(', ')})`,
+      );
+  }
+  const problem = profileProblem(raw as unknown as PhoneProfile);
+  if (problem !== undefined) throw new ConfigError(`${where}: ${problem}`);
+  return raw as unknown as PhoneProfile;
+}
+
+/** Parses `+14155550110=answer,codecs=PCMA,toneHz=700`. */
+function parsePhone(value: string): [string, PhoneProfile] {
+  const eq = value.indexOf('=');
+  const number = value.slice(0, Math.max(0, eq));
+  if (!E164.test(number)) {
+    throw new ConfigError(
+      `--phone "${value}": expected <E.164>=<kind>[,<setting>=<value>...], e.g. +14155550110=answer,codecs=PCMA`,
+    );
+  }
+  const [kind, ...settings] = value.slice(eq + 1).split(',');
+  const raw: Record<string, unknown> = { kind };
+  for (const setting of settings) {
+    const [key = '', text] = setting.split('=', 2);
+    if (text === undefined || key === '')
+      throw new ConfigError(`--phone "${value}": "${setting}" is not <setting>=<value>`);
+    raw[key] = key === 'codecs' ? text.split('+') : /^\d+(\.\d+)?$/.test(text) ? Number(text) : text;
+  }
+  return [number, phoneProfile(`--phone "${value}"`, raw)];
 }
 
 function credentials(flag: string, value: string): TrunkCredentials {
@@ -225,9 +275,21 @@ function readConfigFile(file: string): TrunkConfigFile {
     if (v[key] !== undefined && typeof v[key] !== 'string')
       throw new ConfigError(`--config "${file}": "${key}" must be a string`);
   }
-  for (const key of ['transcode', 'phones']) {
-    if (v[key] !== undefined && typeof v[key] !== 'boolean')
-      throw new ConfigError(`--config "${file}": "${key}" must be true or false`);
+  if (v.transcode !== undefined && typeof v.transcode !== 'boolean')
+    throw new ConfigError(`--config "${file}": "transcode" must be true or false`);
+  if (v.phones !== undefined && typeof v.phones !== 'boolean') {
+    const phones = v.phones;
+    if (typeof phones !== 'object' || phones === null || Array.isArray(phones))
+      throw new ConfigError(
+        `--config "${file}": "phones" must be true, false or an object of phones by number`,
+      );
+    for (const [number, profile] of Object.entries(phones as Record<string, unknown>)) {
+      const where = `--config "${file}": phone "${number}"`;
+      if (!E164.test(number)) throw new ConfigError(`${where}: the number must be E.164`);
+      if (typeof profile !== 'object' || profile === null || Array.isArray(profile))
+        throw new ConfigError(`${where}: expected an object such as { "kind": "answer" }`);
+      phoneProfile(where, profile as Record<string, unknown>);
+    }
   }
   if (v.ringTimeoutMs !== undefined && typeof v.ringTimeoutMs !== 'number') {
     throw new ConfigError(`--config "${file}": "ringTimeoutMs" must be a number`);
@@ -276,6 +338,7 @@ export function parseCli(argv: readonly string[]): CliConfig {
         'ring-timeout': { type: 'string' },
         records: { type: 'string' },
         'no-phones': { type: 'boolean' },
+        phone: { type: 'string', multiple: true },
         'log-level': { type: 'string' },
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -308,6 +371,13 @@ export function parseCli(argv: readonly string[]): CliConfig {
   const credentialText = f.credentials ?? file.credentials;
   const httpCredentialText = f['http-credentials'] ?? file.httpCredentials;
   const rtpengineText = f.rtpengine ?? file.rtpengine;
+  const extraPhones: Record<string, PhoneProfile> = {
+    ...(typeof file.phones === 'object' ? file.phones : {}),
+    ...Object.fromEntries((f.phone ?? []).map(parsePhone)),
+  };
+  const noPhones = f['no-phones'] === true || file.phones === false;
+  if (noPhones && Object.keys(extraPhones).length > 0)
+    throw new ConfigError('--phone (or phones in --config) and --no-phones contradict each other');
   if (media === 'none' && rtpengineText !== undefined)
     throw new ConfigError(`--rtpengine ${rtpengineText} needs --media rtpengine (the default), not none`);
   if (media === 'none' && (f.transcode ?? file.transcode) === true)
@@ -354,7 +424,8 @@ export function parseCli(argv: readonly string[]): CliConfig {
     ...(trunkNumber !== undefined ? { trunkNumber } : {}),
     ...(ringTimeoutMs !== undefined ? { ringTimeoutMs } : {}),
     ...((f.records ?? file.records) !== undefined ? { recordsFile: f.records ?? file.records } : {}),
-    ...(f['no-phones'] === true || file.phones === false ? { phones: false } : {}),
+    ...(noPhones ? { phones: false } : {}),
+    ...(Object.keys(extraPhones).length > 0 ? { phones: { ...DEFAULT_PHONES, ...extraPhones } } : {}),
   };
   return { options, logLevel, help: f.help === true, version: f.version === true };
 }

@@ -31,6 +31,8 @@ export const DEFAULT_PHONES: Readonly<Record<string, PhoneProfile>> = Object.fre
   '+14155550102': Object.freeze({ kind: 'busy' }),
   '+14155550103': Object.freeze({ kind: 'no-answer' }),
   '+14155550104': Object.freeze({ kind: 'decline' }),
+  '+14155550105': Object.freeze({ kind: 'answer', toneHz: 800, codecs: ['PCMA'] as const }),
+  '+14155550106': Object.freeze({ kind: 'unreachable' }),
 } satisfies Record<string, PhoneProfile>);
 
 const DEFAULT_ANSWER_AFTER_MS = 500;
@@ -565,7 +567,8 @@ class PhoneBankImpl implements PhoneBank {
 }
 
 /** What is wrong with a profile (it may come from a JSON config), or `undefined`. */
-function profileProblem(profile: PhoneProfile): string | undefined {
+/** What is wrong with a phone profile, or `undefined` when it is valid. */
+export function profileProblem(profile: PhoneProfile): string | undefined {
   const p = profile as Partial<Record<keyof PhoneProfile, unknown>>;
   if (typeof p.kind !== 'string' || !KINDS.has(p.kind)) {
     return `kind must be one of ${[...KINDS].join(', ')}, got ${JSON.stringify(p.kind)}`;

@@ -51,6 +51,12 @@ describe('referkit-trunk flags', () => {
       /--rtpengine 127.0.0.1:22222 needs --media rtpengine/,
     ],
     [['--media', 'none', '--transcode'], /--transcode needs --media rtpengine/],
+    [['--phone', '4155550110=answer'], /--phone "4155550110=answer": expected <E.164>=<kind>/],
+    [['--phone', '+14155550110=ring'], /--phone "\+14155550110=ring": kind must be one of answer, busy/],
+    [['--phone', '+14155550110=answer,volume=11'], /unknown phone setting "volume"/],
+    [['--phone', '+14155550110=answer,codecs=G729'], /codecs must be a non-empty list of 'PCMU' \/ 'PCMA'/],
+    [['--phone', '+14155550110=answer,toneHz'], /"toneHz" is not <setting>=<value>/],
+    [['--phone', '+14155550110=answer', '--no-phones'], /contradict each other/],
     [
       ['--listen', 'udp:127.0.0.1:0', '--media', 'none', '--no-phones', '--http', '0.0.0.0:0'],
       /refusing to serve the HTTP API on non-loopback address 0.0.0.0 without credentials/,
@@ -71,6 +77,35 @@ describe('referkit-trunk flags', () => {
     expect(result.code).toBe(1);
     expect(o.err).toHaveLength(1);
     expect(o.err[0]).toMatch(/rtpengine at 127.0.0.1:9 does not answer ping .*: start it/);
+  });
+
+  it('--phone and phones in --config add phones to the default ones, or replace them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trunk-cli-'));
+    cleanups.push(() => {
+      rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
+    });
+    const file = join(dir, 'trunk.json');
+    writeFileSync(file, JSON.stringify({ phones: { '+14155550101': { kind: 'busy', rejectStatus: 480 } } }));
+    const { options } = parseCli([
+      '--config',
+      file,
+      '--phone',
+      '+14155550110=hangup-after,hangupAfterMs=2000,toneHz=700,codecs=PCMA',
+      '--phone',
+      '+14155550111=answer,codecs=PCMA+PCMU',
+    ]);
+    expect(options.phones).toMatchObject({
+      '+14155550100': { kind: 'answer', toneHz: 1000 },
+      '+14155550101': { kind: 'busy', rejectStatus: 480 },
+      '+14155550110': { kind: 'hangup-after', hangupAfterMs: 2000, toneHz: 700, codecs: ['PCMA'] },
+      '+14155550111': { kind: 'answer', codecs: ['PCMA', 'PCMU'] },
+    });
+    writeFileSync(file, JSON.stringify({ phones: { '4155550110': { kind: 'answer' } } }));
+    expect(() => parseCli(['--config', file])).toThrow(/phone "4155550110": the number must be E.164/);
+    writeFileSync(file, JSON.stringify({ phones: { '+14155550110': { kind: 'answer', toneHz: -1 } } }));
+    expect(() => parseCli(['--config', file])).toThrow(/toneHz -1 is outside/);
+    expect(parseCli([]).options.phones).toBeUndefined(); // the defaults
   });
 
   it('--help prints the flags and exits 0', async () => {
