@@ -137,3 +137,48 @@ describe('RFC 4475 section 3.1.2: invalid messages', () => {
     expect([0, 400, 505]).toContain(r.error.status);
   });
 });
+
+describe('RFC 4475 section 3.3: messages a parser must read the right way', () => {
+  const parse = (name: string) => {
+    const r = parseMessage(load('semantics', name), { strict: true });
+    if (!r.ok || r.value.kind !== 'request') throw new Error(`${name} did not parse`);
+    return r.value;
+  };
+
+  it('3.3.6 invut: a body of an unknown type is kept whole, with its type', () => {
+    const m = parse('3.3.6-invut.sip');
+    expect(m.headers.get('content-type')).toBe('application/unknownformat');
+    expect(m.body.toString('latin1')).toBe('<audio>\r\n <pcmu port="443"/>\r\n</audio>\r\n');
+  });
+
+  it('3.3.12 cparam01: without <>, ;unknownparam is a Contact parameter, not part of the URI', () => {
+    const contact = parseNameAddr(parse('3.3.12-cparam01.sip').headers.get('contact')!);
+    expect(contact).toMatchObject({
+      ok: true,
+      value: { uri: 'sip:+19725552222@gw1.example.net', params: [['unknownparam', undefined]] },
+    });
+  });
+
+  it('3.3.13 cparam02: inside <>, ;unknownparam belongs to the URI', () => {
+    const contact = parseNameAddr(parse('3.3.13-cparam02.sip').headers.get('contact')!);
+    expect(contact).toMatchObject({
+      ok: true,
+      value: { uri: 'sip:+19725552222@gw1.example.net;unknownparam', params: [] },
+    });
+  });
+
+  it('3.3.14 regescrt: compact M and L; the escaped Route stays in the Contact URI', () => {
+    const m = parse('3.3.14-regescrt.sip');
+    expect(m.headers.get('content-length')).toBe('0');
+    expect(parseNameAddr(m.headers.get('contact')!)).toMatchObject({
+      ok: true,
+      value: { uri: 'sip:user@example.com?Route=%3Csip:sip.example.com%3E', params: [] },
+    });
+  });
+
+  it('3.3.15 sdp01: an Accept that excludes SDP is read as given', () => {
+    const m = parse('3.3.15-sdp01.sip');
+    expect(m.headers.get('accept')).toBe('text/nobodyKnowsThis');
+    expect(m.body.length).toBe(150);
+  });
+});

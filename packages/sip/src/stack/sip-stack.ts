@@ -335,6 +335,7 @@ class SipStackImpl implements SipStack, DialogHost {
   readonly #maxSize: number;
   readonly #userAgent: string | undefined;
   readonly #extensions: ReadonlySet<string>;
+  readonly #bodyTypes: readonly string[] | undefined;
   #transports: Transport[] = [];
   readonly #clients = new Map<string, ClientRecord>();
   readonly #servers = new Map<string, ServerRecord>();
@@ -348,6 +349,7 @@ class SipStackImpl implements SipStack, DialogHost {
     this.#maxSize = options.maxMessageSize ?? 65_535;
     this.#userAgent = options.userAgent;
     this.#extensions = new Set((options.extensions ?? []).map(lower));
+    this.#bodyTypes = options.bodyTypes?.map((t) => lower(t.trim()));
     this.#events = new TypedEmitter(this.logger);
   }
 
@@ -1198,6 +1200,7 @@ class SipStackImpl implements SipStack, DialogHost {
       });
       return;
     }
+    if (this.#bodyTypes !== undefined && this.#refuseBody(req, incoming, this.#bodyTypes)) return;
     const toTag = tagOf(getHeader(req, 'to'));
     if (toTag !== undefined) {
       this.#onInDialog(record, incoming, toTag, cseq.seq);
@@ -1399,6 +1402,25 @@ class SipStackImpl implements SipStack, DialogHost {
       return;
     }
     d.receiveAck(ack, seq);
+  }
+
+  /** RFC 3261 section 8.2.3 content processing against `bodyTypes`; `true` when it answered. */
+  #refuseBody(req: StackRequest, incoming: IncomingRequestImpl, types: readonly string[]): boolean {
+    const contentType = lower(getHeader(req, 'content-type')?.split(';')[0]?.trim() ?? '');
+    if (req.body.length > 0 && contentType !== '' && !types.includes(contentType)) {
+      // https://www.rfc-editor.org/rfc/rfc3261#section-8.2.3 : 415 with Accept (RFC 4475 3.3.6).
+      incoming.respond(415, undefined, { headers: { Accept: types.join(', ') } });
+      return true;
+    }
+    const accept = getHeaderValues(req, 'accept').map((r) => lower(r.split(';')[0]?.trim() ?? ''));
+    const admits = (type: string): boolean =>
+      accept.some((r) => r === type || r === '*/*' || r === `${type.split('/')[0] ?? ''}/*`);
+    if (req.method === 'INVITE' && accept.some((r) => r !== '') && !types.some(admits)) {
+      // The answer must carry a body (SDP) of a type the request's Accept excludes (RFC 4475 3.3.15).
+      incoming.respond(406, undefined, { headers: { Accept: types.join(', ') } });
+      return true;
+    }
+    return false;
   }
 
   #onCancel(cancel: IncomingRequestImpl, inviteKey: string): void {

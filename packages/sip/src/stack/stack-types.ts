@@ -34,6 +34,14 @@ export interface SipStackOptions {
    * listing them. Default none.
    */
   readonly extensions?: readonly string[];
+  /**
+   * Body types the application understands and answers with, e.g. `['application/sdp']`
+   * (RFC 3261 section 8.2.3). When set, a request (not ACK or CANCEL) whose body is of another
+   * type is answered 415 Unsupported Media Type with `Accept` listing these (RFC 4475 3.3.6), and
+   * an INVITE whose `Accept` admits none of them is answered 406 Not Acceptable (RFC 4475 3.3.15).
+   * Default unset: bodies are the application's business.
+   */
+  readonly bodyTypes?: readonly string[];
 }
 
 /** Headers to add: an object (array values repeat the header) or ordered pairs. */

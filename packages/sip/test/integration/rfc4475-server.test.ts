@@ -45,6 +45,13 @@ const EXPECTED: Record<string, number | undefined> = {
   'semantics/3.3.9-mcl01.sip': 400,
   'semantics/3.3.10-bcast.sip': undefined, // a response: dropped
   'semantics/3.3.11-zeromf.sip': 483,
+  // 3.3.6, 3.3.12-3.3.15 carry nothing a transaction layer refuses: with no listener, 405 (with
+  // `bodyTypes` set, invut gets 415 and sdp01 406: see below).
+  'semantics/3.3.6-invut.sip': 405,
+  'semantics/3.3.12-cparam01.sip': 405,
+  'semantics/3.3.13-cparam02.sip': 405,
+  'semantics/3.3.14-regescrt.sip': 405,
+  'semantics/3.3.15-sdp01.sip': 405,
 };
 
 const open: { close(): Promise<void> | void }[] = [];
@@ -130,6 +137,9 @@ describe('a UAS receiving the RFC 4475 messages over UDP', () => {
       // of unkscm (RFC 3261 17.2.3). Give it its own branch so that both get an answer.
       if (name.includes('novelsc'))
         bytes = Buffer.from(bytes.toString('latin1').replace('kdjuw39234', 'kdjuw39234-novelsc'), 'latin1');
+      // cparam02 likewise shares cparam01's branch, sent-by and method.
+      if (name.includes('cparam02'))
+        bytes = Buffer.from(bytes.toString('latin1').replace('bKkdjuw', 'bKkdjuw-cparam02'), 'latin1');
       await peer.send(bytes, port);
     }
     // Datagrams are handled in order: once this OPTIONS is answered, every fixture has been.
@@ -248,6 +258,39 @@ describe('mutated torture messages against a live stack (fast-check)', () => {
     await peer.send(rawRequest('OPTIONS', peer.port, { callId: 'still-alive' }), port);
     await peer.waitFor((all) => all.some((m) => callIdOf(m) === 'still-alive'));
     expect(errors).toEqual([]);
+  });
+});
+
+describe('a UAS that declares its body types (bodyTypes: application/sdp)', () => {
+  it('answers invut 415 and sdp01 406, each with Accept, and hands an SDP INVITE to the application', async () => {
+    const stack = await stackOn('udp', { bodyTypes: ['application/sdp'] });
+    const seen: string[] = [];
+    stack.on('request', (req) => {
+      seen.push(req.method);
+      req.respond(486);
+    });
+    const sent = sentResponses(stack);
+    const peer = await rawPeer();
+    open.push(peer);
+    const port = stack.addresses[0]!.port;
+    await peer.send(fixture('semantics/3.3.6-invut.sip'), port);
+    await peer.send(fixture('semantics/3.3.15-sdp01.sip'), port);
+    const sdpInvite = fixture('semantics/3.3.15-sdp01.sip')
+      .toString('latin1')
+      .replace('Accept: text/nobodyKnowsThis', 'Accept: application/*')
+      .replace('sdp01.ndaksdj9342dasdd', 'sdp01-accepted')
+      .replace('bKkdjuw', 'bKkdjuw-accepted');
+    await peer.send(Buffer.from(sdpInvite, 'latin1'), port);
+    await peer.send(rawRequest('OPTIONS', peer.port, { callId: 'after-bodies' }), port);
+    await peer.waitFor((all) => all.some((m) => callIdOf(m) === 'after-bodies'));
+    const invut = sent.get('invut.0ha0isndaksdjadsfij34n23d')?.[0] ?? '';
+    expect(statusOf(invut)).toBe(415);
+    expect(invut).toMatch(/^Accept: application\/sdp\r$/m);
+    const sdp01 = sent.get('sdp01.ndaksdj9342dasdd')?.[0] ?? '';
+    expect(statusOf(sdp01)).toBe(406);
+    expect(sdp01).toMatch(/^Accept: application\/sdp\r$/m);
+    expect(statusOf(sent.get('sdp01-accepted')?.[0] ?? '')).toBe(486);
+    expect(seen).toEqual(['INVITE', 'OPTIONS']);
   });
 });
 
