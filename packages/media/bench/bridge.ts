@@ -4,8 +4,8 @@
  * every step is also run directly (party to party on loopback, no rtpengine) as the baseline
  * that shows the generator is not the bottleneck.
  *
- * Environment: MEDIA_BENCH_SECONDS (window per step, default 5), MEDIA_BENCH_FULL=1 (30 s
- * windows), MEDIA_BENCH_STEPS (comma-separated call counts), MEDIA_BENCH_WORKERS (generator
+ * Environment: MEDIA_BENCH_SECONDS (window per step, default 30; e.g. 5 for a quick look),
+ * MEDIA_BENCH_STEPS (comma-separated call counts), MEDIA_BENCH_WORKERS (generator
  * threads, default 2), MEDIA_BENCH_PPS, MEDIA_BENCH_THREADS (rtpengine --num-threads, default 1).
  */
 import { readFileSync } from 'node:fs';
@@ -21,8 +21,7 @@ import {
 } from '../src/index.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
-const full = process.env.MEDIA_BENCH_FULL === '1';
-const seconds = Number(process.env.MEDIA_BENCH_SECONDS ?? (full ? 30 : 5));
+const seconds = Number(process.env.MEDIA_BENCH_SECONDS ?? 30);
 const pps = Number(process.env.MEDIA_BENCH_PPS ?? 50);
 const workerCount = Number(process.env.MEDIA_BENCH_WORKERS ?? 2);
 const engineThreads = Number(process.env.MEDIA_BENCH_THREADS ?? 1);
@@ -177,7 +176,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(
     `media bench: ${pps} packets/s each way per call, window ${seconds} s per step ` +
-      `(${full ? 'full 30 s windows' : 'short windows; MEDIA_BENCH_FULL=1 for 30 s'}), ` +
+      `(${seconds < 30 ? 'short: unset MEDIA_BENCH_SECONDS for the 30 s of the goal' : 'the 30 s of the goal'}), ` +
       `${workerCount} generator threads, rtpengine --num-threads=${engineThreads}\n\n`,
   );
   const engine = await startRtpEngine({ deleteDelay: 0, numThreads: engineThreads, portCount: 20000 });
