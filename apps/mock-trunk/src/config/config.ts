@@ -392,7 +392,7 @@ export function parseCli(argv: readonly string[]): CliConfig {
     ringTimeoutMs = Number(ringText);
   }
   const trunkNumber = f['trunk-number'] ?? file.trunkNumber;
-  if (trunkNumber !== undefined && !/^\+[1-9]\d{1,14}$/.test(trunkNumber)) {
+  if (trunkNumber !== undefined && !E164.test(trunkNumber)) {
     throw new ConfigError(`--trunk-number "${trunkNumber}": expected an E.164 number such as +14155550199`);
   }
   const homeCountry = f['home-country'] ?? file.homeCountry;

@@ -567,7 +567,6 @@ class PhoneBankImpl implements PhoneBank {
 }
 
 /** What is wrong with a profile (it may come from a JSON config), or `undefined`. */
-/** What is wrong with a phone profile, or `undefined` when it is valid. */
 export function profileProblem(profile: PhoneProfile): string | undefined {
   const p = profile as Partial<Record<keyof PhoneProfile, unknown>>;
   if (typeof p.kind !== 'string' || !KINDS.has(p.kind)) {

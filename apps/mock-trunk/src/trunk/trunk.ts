@@ -168,27 +168,25 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
           port: options.rtpengine.port,
           logger,
         });
-        const c = controller;
-        cleanups.push(() => {
-          c.close();
-          return Promise.resolve();
-        });
-        // Fail now, not on the first call, when nothing answers there.
-        await controller.ping().catch((err: unknown) => {
-          const why = err instanceof Error ? err.message : String(err);
-          throw new Error(
-            `rtpengine at ${options.rtpengine?.host ?? ''}:${options.rtpengine?.port ?? ''} does not answer ping (${why}): start it, or leave out the rtpengine option to supervise a local one`,
-            { cause: err },
-          );
-        });
       } else {
         supervisor = await startRtpEngine({ deleteDelay: 0, logger });
         cleanups.push(() => supervisor?.stop() ?? Promise.resolve());
         controller = await supervisor.controller({ logger });
-        const c = controller;
-        cleanups.push(() => {
-          c.close();
-          return Promise.resolve();
+      }
+      const c = controller;
+      cleanups.push(() => {
+        c.close();
+        return Promise.resolve();
+      });
+      // An rtpengine given by address: fail now, not on the first call, when nothing answers there.
+      const given = options.rtpengine;
+      if (given) {
+        await controller.ping().catch((err: unknown) => {
+          const why = err instanceof Error ? err.message : String(err);
+          throw new Error(
+            `rtpengine at ${given.host}:${given.port} does not answer ping (${why}): start it, or leave out the rtpengine option to supervise a local one`,
+            { cause: err },
+          );
         });
       }
       media = rtpengineMedia({ controller, transcode: options.transcode, logger });
