@@ -31,6 +31,29 @@ interface Scenario {
   run(endpoint: EndpointHandle, trunk: MockTrunk): Promise<void>;
 }
 
+/**
+ * A scenario that calls the customer, transfers to `target` (unvalidated, so the trunk's own
+ * answer shows), expects the outcome `kind` (and `code`), then hangs up the call that stayed up.
+ */
+function staysUp(
+  name: string,
+  title: string,
+  target: string | ((trunk: MockTrunk) => string),
+  kind: string,
+  code?: number,
+): Scenario {
+  return {
+    name,
+    title,
+    async run(endpoint, trunk) {
+      const call = await endpoint.call(CUSTOMER);
+      const to = typeof target === 'string' ? target : target(trunk);
+      expectOutcome(name, await endpoint.transfer(call.id, to, { validate: false }), kind, code);
+      await endpoint.hangup(call.id);
+    },
+  };
+}
+
 const SCENARIOS: readonly Scenario[] = [
   {
     name: 'success',
@@ -41,77 +64,39 @@ const SCENARIOS: readonly Scenario[] = [
       await call.ended;
     },
   },
+  staysUp('busy', 'The target is busy: NOTIFY 486, the customer stays', '+14155550102', 'failed', 486),
+  staysUp(
+    'no-answer',
+    'Nobody answers: NOTIFY 408 after the ring timeout, the customer stays',
+    '+14155550103',
+    'failed',
+    408,
+  ),
+  staysUp('decline', 'The target declines: NOTIFY 603, the customer stays', '+14155550104', 'failed', 603),
   {
-    name: 'busy',
-    title: 'The target is busy: NOTIFY 486, the customer stays',
-    async run(endpoint) {
-      const call = await endpoint.call(CUSTOMER);
-      expectOutcome('busy', await endpoint.transfer(call.id, '+14155550102'), 'failed', 486);
-      await endpoint.hangup(call.id);
-    },
-  },
-  {
-    name: 'no-answer',
-    title: 'Nobody answers: NOTIFY 408 after the ring timeout, the customer stays',
-    async run(endpoint) {
-      const call = await endpoint.call(CUSTOMER);
-      expectOutcome('no-answer', await endpoint.transfer(call.id, '+14155550103'), 'failed', 408);
-      await endpoint.hangup(call.id);
-    },
-  },
-  {
-    name: 'decline',
-    title: 'The target declines: NOTIFY 603, the customer stays',
-    async run(endpoint) {
-      const call = await endpoint.call(CUSTOMER);
-      expectOutcome('decline', await endpoint.transfer(call.id, '+14155550104'), 'failed', 603);
-      await endpoint.hangup(call.id);
-    },
-  },
-  {
-    name: 'no-notify',
-    title: 'A Contact the endpoint does not listen on: no NOTIFY arrives',
+    ...staysUp(
+      'no-notify',
+      'A Contact the endpoint does not listen on: no NOTIFY arrives',
+      '+14155550101',
+      'timedOut',
+    ),
     endpoint: { contactHost: '127.0.0.2', notifyTimeoutMs: 4_000 },
-    async run(endpoint) {
-      const call = await endpoint.call(CUSTOMER);
-      expectOutcome('no-notify', await endpoint.transfer(call.id, '+14155550101'), 'timedOut');
-      await endpoint.hangup(call.id);
-    },
   },
-  {
-    name: 'foreign-domain',
-    title: 'Refer-To outside the trunk domain: 403',
-    async run(endpoint) {
-      const call = await endpoint.call(CUSTOMER);
-      const result = await endpoint.transfer(call.id, 'sip:+14155550101@pbx.example.com', {
-        validate: false,
-      });
-      expectOutcome('foreign-domain', result, 'rejected', 403);
-      await endpoint.hangup(call.id);
-    },
-  },
-  {
-    name: 'not-e164',
-    title: 'Refer-To user part not in E.164: 400',
-    async run(endpoint, trunk) {
-      const call = await endpoint.call(CUSTOMER);
-      const result = await endpoint.transfer(call.id, `sip:4155550101@${trunk.domain}`, {
-        validate: false,
-      });
-      expectOutcome('not-e164', result, 'rejected', 400);
-      await endpoint.hangup(call.id);
-    },
-  },
-  {
-    name: 'geo',
-    title: 'A destination outside Geo Permissions: 403',
-    async run(endpoint) {
-      const call = await endpoint.call(CUSTOMER);
-      const result = await endpoint.transfer(call.id, '+442079460000', { validate: false });
-      expectOutcome('geo', result, 'rejected', 403);
-      await endpoint.hangup(call.id);
-    },
-  },
+  staysUp(
+    'foreign-domain',
+    'Refer-To outside the trunk domain: 403',
+    'sip:+14155550101@pbx.example.com',
+    'rejected',
+    403,
+  ),
+  staysUp(
+    'not-e164',
+    'Refer-To user part not in E.164: 400',
+    (trunk) => `sip:4155550101@${trunk.domain}`,
+    'rejected',
+    400,
+  ),
+  staysUp('geo', 'A destination outside Geo Permissions: 403', '+442079460000', 'rejected', 403),
   {
     name: 'early-bye',
     title: 'BYE before NOTIFY 200: the trunk drops the customer',
