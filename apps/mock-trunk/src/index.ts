@@ -19,6 +19,8 @@ export { DEFAULT_ACL, createAcl, parseCidr, AclError } from './trunk/admission.j
 export type { Acl } from './trunk/admission.js';
 export { createSipBackend } from './backend/sip-backend.js';
 export type { SipBackendOptions } from './backend/sip-backend.js';
+export { createDrachtioBackend } from './backend/drachtio-backend.js';
+export type { DrachtioBackendLogger, DrachtioBackendOptions } from './backend/drachtio-backend.js';
 export type {
   BackendAddress,
   BackendDestination,

@@ -59,6 +59,8 @@ export interface TrunkConfigFile {
   readonly phones?: boolean | Readonly<Record<string, PhoneProfile>>;
   /** pino level. */
   readonly logLevel?: string;
+  /** `host:port:secret` of a drachtio-server to run the SIP on (then no `listen`). */
+  readonly drachtio?: string;
 }
 
 /** What the CLI runs with. */
@@ -79,6 +81,9 @@ export const USAGE = `Usage: referkit-trunk [flags]
 A Plivo-faithful mock SIP trunk with REFER transfers, simulated phones and rtpengine media.
 
   --listen <udp|tcp>:<host>:<port>   SIP listen address (repeatable; default ${CLI_DEFAULT_LISTEN})
+  --drachtio <host>:<port>:<secret>  run the SIP on this drachtio-server (its control port and secret)
+                                     instead of the embedded engine; it listens on drachtio-server's
+                                     SIP addresses, so not with --listen; needs drachtio-srf installed
   --domain <domain>                  termination domain (default lab.zt.plivo.com)
   --route <E.164|prefix>=<target>    route a number to sip:<user>@<ip>:<port> or status:<code> (repeatable)
   --acl <CIDR>                       admit this source range (repeatable; default 127.0.0.0/8 and ::1/128)
@@ -112,6 +117,18 @@ function hostPort(flag: string, value: string): { host: string; port: number } {
   if (!m || port > 65535)
     throw new ConfigError(`${flag} "${value}": expected <host>:<port>, e.g. 127.0.0.1:8080`);
   return { host: m[1] ?? m[2] ?? '', port };
+}
+
+/** Parses `127.0.0.1:9022:cymru` (`[::1]:9022:secret`; the secret is everything after the port). */
+export function parseDrachtio(value: string): { host: string; port: number; secret: string } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+)):(\d{1,5}):(.+)$/.exec(value.trim());
+  const port = Number(m?.[3]);
+  if (!m || port < 1 || port > 65535) {
+    throw new ConfigError(
+      `--drachtio "${value}": expected <host>:<port>:<secret> of drachtio-server's control socket, e.g. 127.0.0.1:9022:cymru`,
+    );
+  }
+  return { host: m[1] ?? m[2] ?? '', port, secret: m[4] ?? '' };
 }
 
 /** Parses `udp:127.0.0.1:5060`, `tcp:[::1]:5060`. */
@@ -244,6 +261,7 @@ function readConfigFile(file: string): TrunkConfigFile {
     'records',
     'phones',
     'logLevel',
+    'drachtio',
   ]);
   for (const key of Object.keys(value)) {
     if (!known.has(key)) throw new ConfigError(`--config "${file}": unknown key "${key}"`);
@@ -271,6 +289,7 @@ function readConfigFile(file: string): TrunkConfigFile {
     'trunkNumber',
     'records',
     'logLevel',
+    'drachtio',
   ]) {
     if (v[key] !== undefined && typeof v[key] !== 'string')
       throw new ConfigError(`--config "${file}": "${key}" must be a string`);
@@ -323,6 +342,7 @@ export function parseCli(argv: readonly string[]): CliConfig {
       allowPositionals: false,
       options: {
         listen: { type: 'string', multiple: true },
+        drachtio: { type: 'string' },
         domain: { type: 'string' },
         route: { type: 'string', multiple: true },
         acl: { type: 'string', multiple: true },
@@ -351,7 +371,15 @@ export function parseCli(argv: readonly string[]): CliConfig {
   const f = parsed.values;
   const file: TrunkConfigFile = f.config === undefined ? {} : readConfigFile(f.config);
 
-  const listen = (f.listen ?? file.listen ?? [CLI_DEFAULT_LISTEN]).map(parseListen);
+  const drachtioText = f.drachtio ?? file.drachtio;
+  const drachtio = drachtioText === undefined ? undefined : parseDrachtio(drachtioText);
+  const listenText = f.listen ?? file.listen;
+  if (drachtio && listenText !== undefined) {
+    throw new ConfigError(
+      "--listen does not apply with --drachtio: the trunk listens on drachtio-server's own SIP addresses",
+    );
+  }
+  const listen = drachtio ? undefined : (listenText ?? [CLI_DEFAULT_LISTEN]).map(parseListen);
   const media = f.media ?? file.media ?? 'rtpengine';
   if (media !== 'rtpengine' && media !== 'none')
     throw new ConfigError(`--media "${media}": expected rtpengine or none`);
@@ -407,7 +435,8 @@ export function parseCli(argv: readonly string[]): CliConfig {
     throw new ConfigError(`--domain "${domain}": expected a host name`);
 
   const options: MockTrunkOptions = {
-    listen,
+    ...(listen !== undefined ? { listen } : {}),
+    ...(drachtio !== undefined ? { drachtio } : {}),
     media,
     routes,
     ...(domain !== undefined ? { domain } : {}),

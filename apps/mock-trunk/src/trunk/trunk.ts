@@ -4,6 +4,7 @@ import { Headers, createDigestAuthenticator } from '@referkit/sip';
 import type { RtpEngineController, RtpEngineSupervisor } from '@referkit/media';
 import pino from 'pino';
 import type { Logger } from 'pino';
+import { createDrachtioBackend } from '../backend/drachtio-backend.js';
 import { createSipBackend } from '../backend/sip-backend.js';
 import type { BackendRequest, SignallingBackend } from '../backend/types.js';
 import { startHttpApi } from '../http/index.js';
@@ -126,6 +127,12 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
   }
   const listen: readonly TrunkListen[] = options.listen ?? [{ transport: 'udp', host: '127.0.0.1', port: 0 }];
   if (listen.length === 0) throw new TrunkConfigError('at least one listen address is needed');
+  if (options.drachtio && options.backend)
+    throw new TrunkConfigError('drachtio and backend both choose the signalling backend: give one');
+  if (options.drachtio && options.listen)
+    throw new TrunkConfigError(
+      "listen does not apply with drachtio: the trunk listens on drachtio-server's own SIP addresses",
+    );
 
   // Everything started so far, stopped in reverse on failure or close.
   const cleanups: (() => Promise<void>)[] = [];
@@ -240,23 +247,25 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
 
     const backend: SignallingBackend = options.backend
       ? await options.backend(listen)
-      : await createSipBackend({
-          listen: [
-            ...listen.map((l) => ({
-              transport: l.transport,
-              host: l.host ?? '127.0.0.1',
-              port: l.port ?? 0,
-            })),
-            // Legs to UDP peers (the simulated phones, UDP routes) need a UDP socket even when the
-            // endpoint side is TCP only: one on an ephemeral port of the same host.
-            ...(listen.some((l) => l.transport === 'udp')
-              ? []
-              : [{ transport: 'udp' as const, host: listen[0]?.host ?? '127.0.0.1', port: 0 }]),
-          ],
-          timers: options.sipTimers,
-          logger,
-          userAgent: 'referkit-mock-trunk',
-        });
+      : options.drachtio
+        ? await createDrachtioBackend({ ...options.drachtio, logger })
+        : await createSipBackend({
+            listen: [
+              ...listen.map((l) => ({
+                transport: l.transport,
+                host: l.host ?? '127.0.0.1',
+                port: l.port ?? 0,
+              })),
+              // Legs to UDP peers (the simulated phones, UDP routes) need a UDP socket even when the
+              // endpoint side is TCP only: one on an ephemeral port of the same host.
+              ...(listen.some((l) => l.transport === 'udp')
+                ? []
+                : [{ transport: 'udp' as const, host: listen[0]?.host ?? '127.0.0.1', port: 0 }]),
+            ],
+            timers: options.sipTimers,
+            logger,
+            userAgent: 'referkit-mock-trunk',
+          });
     cleanups.push(() => backend.close());
     backend.onMessage((m) => tracer.push(m));
 
@@ -415,7 +424,9 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
     let closing: Promise<void> | undefined;
     const trunk: MockTrunk = {
       // The configured addresses (not the UDP socket added for legs when only TCP is configured).
-      addresses: backend.addresses.filter((a) => listen.some((l) => l.transport === a.transport)),
+      addresses: options.drachtio
+        ? backend.addresses
+        : backend.addresses.filter((a) => listen.some((l) => l.transport === a.transport)),
       domain,
       httpUrl: http?.url,
       phoneBank,

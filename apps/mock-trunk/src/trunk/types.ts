@@ -70,7 +70,13 @@ export interface MockTrunkOptions {
   readonly recordsFile?: string | undefined;
   /** pino logger (default: silent). */
   readonly logger?: Logger | undefined;
-  /** Use another signalling backend (e.g. drachtio) instead of the built-in `@referkit/sip` one. */
+  /**
+   * Run the trunk's SIP on a drachtio-server (its control address and secret) instead of the
+   * built-in `@referkit/sip` engine: the trunk listens where drachtio-server does, so `listen`
+   * and `sipTimers` do not apply. Needs drachtio-srf installed (an optional peer dependency).
+   */
+  readonly drachtio?: { readonly host: string; readonly port: number; readonly secret: string } | undefined;
+  /** Use another signalling backend instead of the built-in `@referkit/sip` one. */
   readonly backend?: ((listen: readonly TrunkListen[]) => Promise<SignallingBackend>) | undefined;
 }
 

@@ -61,8 +61,9 @@ export interface RawPhone {
 }
 
 /** Starts a raw phone. */
-export async function startRawPhone(behaviour: PhoneBehaviour = {}): Promise<RawPhone> {
-  const stack = await createSipStack({ listen: [{ transport: 'udp', host: '127.0.0.1', port: 0 }] });
+/** Starts a raw phone on `host` (default 127.0.0.1; elsewhere when the trunk's SIP runs on another machine). */
+export async function startRawPhone(behaviour: PhoneBehaviour = {}, host = '127.0.0.1'): Promise<RawPhone> {
+  const stack = await createSipStack({ listen: [{ transport: 'udp', host, port: 0 }] });
   const port = stack.addresses[0]?.port ?? 0;
   const phone: RawPhone = {
     stack,
@@ -71,7 +72,7 @@ export async function startRawPhone(behaviour: PhoneBehaviour = {}): Promise<Raw
     inDialog: [],
     dialogs: [],
     cancelled: [],
-    uri: (number) => `sip:${number}@127.0.0.1:${port}`,
+    uri: (number) => `sip:${number}@${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () => stack.close(),
   };
   const timers = new Set<NodeJS.Timeout>();
@@ -133,6 +134,10 @@ export interface RawEndpoint {
   readonly stack: SipStack;
   readonly notifies: ReceivedNotify[];
   readonly byes: StackRequest[];
+  /** When each BYE arrived (epoch ms). */
+  readonly byeTimes: number[];
+  /** Provisional statuses of the last INVITE, in order. */
+  readonly provisionals: number[];
   dialog: Dialog | undefined;
   /** INVITE sip:<number>@<domain> through the trunk; resolves with the final status. */
   call(
@@ -153,16 +158,20 @@ export async function startRawEndpoint(
     transport?: 'udp' | 'tcp';
     contact?: string;
     credentials?: { username: string; password: string };
+    /** Address to bind (default 127.0.0.1). */
+    host?: string;
   } = {},
 ): Promise<RawEndpoint> {
   const transport = options.transport ?? 'udp';
-  const stack = await createSipStack({ listen: [{ transport, host: '127.0.0.1', port: 0 }] });
+  const stack = await createSipStack({ listen: [{ transport, host: options.host ?? '127.0.0.1', port: 0 }] });
   const address = trunk.addresses.find((a) => a.transport === transport);
   if (!address) throw new Error(`trunk has no ${transport} address`);
   const ep: RawEndpoint = {
     stack,
     notifies: [],
     byes: [],
+    byeTimes: [],
+    provisionals: [],
     dialog: undefined,
     async call(number, extra = {}) {
       const port = stack.addresses[0]?.port ?? 0;
@@ -184,6 +193,8 @@ export async function startRawEndpoint(
           ...(options.credentials ? { credentials: options.credentials } : {}),
         },
       );
+      ep.provisionals.length = 0;
+      tx.on('provisional', (r) => ep.provisionals.push(r.status));
       const res = await tx.response;
       if (res.status === 200 && tx.dialog) {
         ep.dialog = tx.dialog;
@@ -197,7 +208,10 @@ export async function startRawEndpoint(
               at: Date.now(),
             });
           }
-          if (req.method === 'BYE') ep.byes.push(req.message);
+          if (req.method === 'BYE') {
+            ep.byes.push(req.message);
+            ep.byeTimes.push(Date.now());
+          }
           req.respond(200);
         });
       }
