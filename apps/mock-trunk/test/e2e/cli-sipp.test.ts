@@ -105,12 +105,14 @@ describe.skipIf(!sippOk)('SIPp as the endpoint against the referkit-trunk CLI', 
   let cli: Cli | undefined;
   let records: string;
   let targetPort: number;
+  let customerPort: number;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'referkit-trunk-e2e-'));
     bundle = join(dir, 'referkit-trunk.mjs');
     records = join(dir, 'records.jsonl');
     targetPort = await freeUdpPort();
+    customerPort = await freeUdpPort();
     await build({
       entryPoints: [here('../../src/bin.ts')],
       bundle: true,
@@ -137,6 +139,8 @@ describe.skipIf(!sippOk)('SIPp as the endpoint against the referkit-trunk CLI', 
       '+14155550107=status:402',
       '--route',
       `+14155550105=sip:+14155550105@127.0.0.1:${targetPort}`,
+      '--route',
+      `+14155550108=sip:+14155550108@127.0.0.1:${customerPort}`,
       '--log-level',
       'warn',
     ]);
@@ -196,6 +200,31 @@ describe.skipIf(!sippOk)('SIPp as the endpoint against the referkit-trunk CLI', 
     const all = await waitRecords(2);
     const leg = all.find((x) => x.kind === 'transfer' && x.to === '+14155550105');
     expect(leg).toMatchObject({ status: 200, hangupCause: 'target hung up', from: '+14155550199' });
+  });
+
+  it('SIPp plays all three: the customer (answer, bridging re-INVITE, BYE), the endpoint and the target', async () => {
+    const before = (await waitRecords(1).catch(() => [])).length;
+    // The customer scenario is the benchmark's (bench/sipp/customer-uas.xml).
+    const customer = sipp('../../bench/sipp/customer-uas.xml', undefined, {}, '+14155550108', customerPort);
+    const target = sipp('target-uas.xml', undefined, {}, '+14155550105', targetPort);
+    await new Promise((r) => setTimeout(r, 300));
+    const endpoint = await sipp(
+      'endpoint-transfer.xml',
+      cli?.port ?? 0,
+      { refer_to: `<sip:+14155550105@${DOMAIN}>` },
+      '+14155550108',
+    );
+    expect(endpoint.code, endpoint.out).toBe(0);
+    const [c, t] = await Promise.all([customer, target]);
+    expect(t.code, t.out).toBe(0);
+    expect(c.code, c.out).toBe(0);
+    const all = (await waitRecords(before + 2)).slice(before);
+    expect(all.find((x) => x.kind === 'original')).toMatchObject({ to: '+14155550108', status: 200 });
+    expect(all.find((x) => x.kind === 'transfer')).toMatchObject({
+      to: '+14155550105',
+      status: 200,
+      hangupCause: 'target hung up',
+    });
   });
 
   it.each([
