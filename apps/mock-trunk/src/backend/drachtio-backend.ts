@@ -1,5 +1,6 @@
 import { parseCSeq, parseMessage } from '@referkit/sip';
 import type { Headers } from '@referkit/sip';
+import { parseSipUri } from '@referkit/validators';
 import type {
   SrfDialog,
   SrfIncomingResponse,
@@ -183,11 +184,11 @@ function hasHeader(headers: Record<string, string>, name: string): boolean {
 
 /** The proxy (next hop) for an INVITE, when the destination is not what its Request-URI implies. */
 function proxyFor(uri: string, destination: BackendInviteParams['destination']): string | undefined {
-  const m = /^sips?:(?:[^@]*@)?(\[[^\]]+\]|[^:;>?]+)(?::(\d+))?([^?>]*)/i.exec(uri);
-  const host = m?.[1]?.replace(/^\[|\]$/g, '');
-  const port = m?.[2] === undefined ? 5060 : Number(m[2]);
-  const transport = /;transport=tcp/i.test(m?.[3] ?? '') ? 'tcp' : 'udp';
-  if (host === destination.host && port === destination.port && transport === destination.transport) {
+  const parsed = parseSipUri(uri);
+  const target = parsed.ok ? parsed.value : undefined;
+  const port = target?.port ?? 5060;
+  const transport = target?.params.transport?.toLowerCase() === 'tcp' ? 'tcp' : 'udp';
+  if (target?.host === destination.host && port === destination.port && transport === destination.transport) {
     return undefined;
   }
   const h = destination.host.includes(':') ? `[${destination.host}]` : destination.host;

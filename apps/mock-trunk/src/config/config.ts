@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_PHONES, profileProblem } from '../phones/phone-bank.js';
 import type { PhoneProfile } from '../phones/types.js';
 import { parseCidr } from '../trunk/admission.js';
+import { isE164Syntax } from '../trunk/uri.js';
 import type { MockTrunkOptions, TrunkCredentials, TrunkListen } from '../trunk/types.js';
 
 /** A flag or config value the CLI cannot use; the message names the fix. */
@@ -160,7 +161,6 @@ const PHONE_SETTINGS = [
   'rejectStatus',
   'codecs',
 ];
-const E164 = /^\+[1-9]\d{1,14}$/;
 
 function phoneProfile(where: string, raw: Record<string, unknown>): PhoneProfile {
   for (const key of Object.keys(raw)) {
@@ -178,7 +178,7 @@ function phoneProfile(where: string, raw: Record<string, unknown>): PhoneProfile
 function parsePhone(value: string): [string, PhoneProfile] {
   const eq = value.indexOf('=');
   const number = value.slice(0, Math.max(0, eq));
-  if (!E164.test(number)) {
+  if (!isE164Syntax(number)) {
     throw new ConfigError(
       `--phone "${value}": expected <E.164>=<kind>[,<setting>=<value>...], e.g. +14155550110=answer,codecs=PCMA`,
     );
@@ -304,7 +304,7 @@ function readConfigFile(file: string): TrunkConfigFile {
       );
     for (const [number, profile] of Object.entries(phones as Record<string, unknown>)) {
       const where = `--config "${file}": phone "${number}"`;
-      if (!E164.test(number)) throw new ConfigError(`${where}: the number must be E.164`);
+      if (!isE164Syntax(number)) throw new ConfigError(`${where}: the number must be E.164`);
       if (typeof profile !== 'object' || profile === null || Array.isArray(profile))
         throw new ConfigError(`${where}: expected an object such as { "kind": "answer" }`);
       phoneProfile(where, profile as Record<string, unknown>);
@@ -420,7 +420,7 @@ export function parseCli(argv: readonly string[]): CliConfig {
     ringTimeoutMs = Number(ringText);
   }
   const trunkNumber = f['trunk-number'] ?? file.trunkNumber;
-  if (trunkNumber !== undefined && !E164.test(trunkNumber)) {
+  if (trunkNumber !== undefined && !isE164Syntax(trunkNumber)) {
     throw new ConfigError(`--trunk-number "${trunkNumber}": expected an E.164 number such as +14155550199`);
   }
   const homeCountry = f['home-country'] ?? file.homeCountry;
