@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
+import { DIGEST_ALGORITHMS, normalizeDigestAlgorithm } from '@referkit/sip';
 import { DEFAULT_PHONES, profileProblem } from '../phones/phone-bank.js';
 import type { PhoneProfile } from '../phones/types.js';
 import { parseCidr } from '../trunk/admission.js';
@@ -62,6 +64,10 @@ export interface TrunkConfigFile {
   readonly logLevel?: string;
   /** `host:port:secret` of a drachtio-server to run the SIP on (then no `listen`). */
   readonly drachtio?: string;
+  /** Digest algorithms the 407 challenge offers, preferred first, e.g. `["MD5"]`. */
+  readonly digestAlgorithms?: readonly string[];
+  /** Literal IP the simulated phones bind SIP and RTP to. */
+  readonly phonesHost?: string;
 }
 
 /** What the CLI runs with. */
@@ -89,6 +95,8 @@ A Plivo-faithful mock SIP trunk with REFER transfers, simulated phones and rtpen
   --route <E.164|prefix>=<target>    route a number to sip:<user>@<ip>:<port> or status:<code> (repeatable)
   --acl <CIDR>                       admit this source range (repeatable; default 127.0.0.0/8 and ::1/128)
   --credentials <user>:<password>    digest credentials for sources outside the ACL (407 challenge)
+  --digest-algorithms <A[,B...]>     algorithms the 407 offers, preferred first (default SHA-256,MD5;
+                                     MD5 alone for SIPp and older UAs that answer only the first)
   --geo <CC[,CC...]>                 countries enabled under Geo Permissions besides the home country
   --home-country <CC>                the account's country (default US)
   --media <rtpengine|none>           anchor media in rtpengine (default) or signalling only
@@ -105,6 +113,7 @@ A Plivo-faithful mock SIP trunk with REFER transfers, simulated phones and rtpen
                                      answerAfterMs, hangupAfterMs, maxRingMs, toneHz, rejectStatus,
                                      codecs (PCMU+PCMA, PCMA...)
   --no-phones                        do not start the simulated phones
+  --phones-host <ip>                 IP the simulated phones bind SIP and RTP to (default 127.0.0.1)
   --log-level <level>                pino level: fatal, error, warn, info, debug, trace, silent (default info)
   --config <file>                    JSON file with the same settings (flags win)
   --help, --version
@@ -262,6 +271,8 @@ function readConfigFile(file: string): TrunkConfigFile {
     'phones',
     'logLevel',
     'drachtio',
+    'digestAlgorithms',
+    'phonesHost',
   ]);
   for (const key of Object.keys(value)) {
     if (!known.has(key)) throw new ConfigError(`--config "${file}": unknown key "${key}"`);
@@ -278,6 +289,7 @@ function readConfigFile(file: string): TrunkConfigFile {
   strings('listen');
   strings('acl');
   strings('geo');
+  strings('digestAlgorithms');
   for (const key of [
     'domain',
     'credentials',
@@ -290,6 +302,7 @@ function readConfigFile(file: string): TrunkConfigFile {
     'records',
     'logLevel',
     'drachtio',
+    'phonesHost',
   ]) {
     if (v[key] !== undefined && typeof v[key] !== 'string')
       throw new ConfigError(`--config "${file}": "${key}" must be a string`);
@@ -358,6 +371,8 @@ export function parseCli(argv: readonly string[]): CliConfig {
         'ring-timeout': { type: 'string' },
         records: { type: 'string' },
         'no-phones': { type: 'boolean' },
+        'phones-host': { type: 'string' },
+        'digest-algorithms': { type: 'string', multiple: true },
         phone: { type: 'string', multiple: true },
         'log-level': { type: 'string' },
         config: { type: 'string' },
@@ -430,6 +445,24 @@ export function parseCli(argv: readonly string[]): CliConfig {
   const logLevel = f['log-level'] ?? file.logLevel ?? 'info';
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError(`--log-level "${logLevel}": expected one of ${LOG_LEVELS.join(', ')}`);
+  const algorithmText = f['digest-algorithms']?.flatMap((a) => a.split(',')) ?? file.digestAlgorithms;
+  const digestAlgorithms = algorithmText?.map((a) => {
+    const algorithm = normalizeDigestAlgorithm(a.trim());
+    if (algorithm === undefined)
+      throw new ConfigError(
+        `--digest-algorithms "${a}": expected one or more of ${DIGEST_ALGORITHMS.join(', ')}`,
+      );
+    return algorithm;
+  });
+  if (digestAlgorithms !== undefined && credentialText === undefined)
+    throw new ConfigError(
+      '--digest-algorithms needs --credentials: with no credentials nothing is challenged',
+    );
+  const phonesHost = f['phones-host'] ?? file.phonesHost;
+  if (phonesHost !== undefined && isIP(phonesHost) === 0)
+    throw new ConfigError(`--phones-host "${phonesHost}": expected a literal IP address such as 127.0.0.1`);
+  if (phonesHost !== undefined && noPhones)
+    throw new ConfigError('--phones-host and --no-phones contradict each other');
   const domain = f.domain ?? file.domain;
   if (domain !== undefined && !/^[A-Za-z0-9.-]+$/.test(domain))
     throw new ConfigError(`--domain "${domain}": expected a host name`);
@@ -442,6 +475,7 @@ export function parseCli(argv: readonly string[]): CliConfig {
     ...(domain !== undefined ? { domain } : {}),
     ...(acl !== undefined ? { acl } : {}),
     ...(credentialText !== undefined ? { credentials: credentials('--credentials', credentialText) } : {}),
+    ...(digestAlgorithms !== undefined ? { digestAlgorithms } : {}),
     ...(geo !== undefined ? { geo: countries(geo) } : {}),
     ...(homeCountry !== undefined ? { homeCountry: homeCountry.toUpperCase() } : {}),
     ...(rtpengineText !== undefined ? { rtpengine: hostPort('--rtpengine', rtpengineText) } : {}),
@@ -454,6 +488,7 @@ export function parseCli(argv: readonly string[]): CliConfig {
     ...(ringTimeoutMs !== undefined ? { ringTimeoutMs } : {}),
     ...((f.records ?? file.records) !== undefined ? { recordsFile: f.records ?? file.records } : {}),
     ...(noPhones ? { phones: false } : {}),
+    ...(phonesHost !== undefined ? { phonesHost } : {}),
     ...(Object.keys(extraPhones).length > 0 ? { phones: { ...DEFAULT_PHONES, ...extraPhones } } : {}),
   };
   return { options, logLevel, help: f.help === true, version: f.version === true };

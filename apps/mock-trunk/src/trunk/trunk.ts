@@ -1,6 +1,7 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { createRtpEngineController, startRtpEngine } from '@referkit/media';
-import { Headers, createDigestAuthenticator } from '@referkit/sip';
+import { DIGEST_ALGORITHMS, Headers, createDigestAuthenticator } from '@referkit/sip';
 import type { RtpEngineController, RtpEngineSupervisor } from '@referkit/media';
 import pino from 'pino';
 import type { Logger } from 'pino';
@@ -125,6 +126,17 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
       throw new TrunkConfigError(`route key "${number}" is not an E.164 number or prefix`);
     routes.set(number, parseRouteTarget(number, target));
   }
+  if (options.digestAlgorithms !== undefined) {
+    if (options.digestAlgorithms.length === 0)
+      throw new TrunkConfigError('digestAlgorithms needs at least one algorithm');
+    for (const a of options.digestAlgorithms)
+      if (!(DIGEST_ALGORITHMS as readonly string[]).includes(a))
+        throw new TrunkConfigError(
+          `digest algorithm "${String(a)}" is not one of ${DIGEST_ALGORITHMS.join(', ')}`,
+        );
+  }
+  if (options.phonesHost !== undefined && isIP(options.phonesHost) === 0)
+    throw new TrunkConfigError(`phonesHost "${options.phonesHost}" is not a literal IP address`);
   const listen: readonly TrunkListen[] = options.listen ?? [{ transport: 'udp', host: '127.0.0.1', port: 0 }];
   if (listen.length === 0) throw new TrunkConfigError('at least one listen address is needed');
   if (options.drachtio && options.backend)
@@ -206,6 +218,7 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
       try {
         phoneBank = await startPhoneBank({
           phones: options.phones ?? DEFAULT_PHONES,
+          ...(options.phonesHost !== undefined ? { host: options.phonesHost } : {}),
           captureRtp: options.captureRtp,
           logger,
           // What a phone hears, tagged with the trunk call its SIP dialog belongs to.
@@ -219,7 +232,7 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
         const bank = phoneBank;
         cleanups.push(() => bank.close());
       } catch (err) {
-        if (options.phones !== undefined) throw err;
+        if (options.phones !== undefined || options.phonesHost !== undefined) throw err;
         logger.warn({ err }, 'simulated phones unavailable; only routes are served');
       }
     }
@@ -297,12 +310,14 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
       },
     };
 
-    // Digest for sources outside the ACL: 407 with Proxy-Authenticate (SHA-256 and MD5), 403 for
-    // a wrong password or unknown user (Plivo answers bad credentials with 403).
+    // Digest for sources outside the ACL: 407 with Proxy-Authenticate (SHA-256 and MD5 unless
+    // told otherwise), 403 for a wrong password or unknown user (Plivo answers bad credentials
+    // with 403).
     const digest = options.credentials
       ? createDigestAuthenticator({
           realm: domain,
           proxy: true,
+          ...(options.digestAlgorithms !== undefined ? { algorithms: options.digestAlgorithms } : {}),
           users: { [options.credentials.user]: options.credentials.password },
           onInvalid: 'forbidden',
           checkUri: false,

@@ -1,5 +1,6 @@
 import type { TrunkRecord } from '@referkit/core';
 import type { RtpEngineController } from '@referkit/media';
+import type { DigestAlgorithm } from '@referkit/sip';
 import type { Logger } from 'pino';
 import type { SignallingBackend } from '../backend/types.js';
 import type { TrunkEvent } from '../observe/types.js';
@@ -40,10 +41,22 @@ export interface MockTrunkOptions {
    * starts none. Routes win over phones.
    */
   readonly phones?: Readonly<Record<string, PhoneProfile>> | false | undefined;
+  /**
+   * Literal IP address the simulated phones bind their SIP and RTP sockets to (default
+   * `127.0.0.1`). Set it to an address the SIP peer can reach when the trunk's SIP runs
+   * elsewhere, e.g. on a drachtio-server in another container.
+   */
+  readonly phonesHost?: string | undefined;
   /** Source addresses admitted without credentials, as CIDRs (default loopback: 127.0.0.0/8, ::1/128). */
   readonly acl?: readonly string[] | undefined;
   /** Digest credentials: requests from outside the ACL must authenticate (407 challenge). */
   readonly credentials?: TrunkCredentials | undefined;
+  /**
+   * Digest algorithms the 407 challenge offers, preferred first (default `['SHA-256', 'MD5']`,
+   * one `Proxy-Authenticate` each, RFC 8760 order). `['MD5']` suits UAs that answer only the
+   * first challenge and only with MD5 (SIPp, older softphones).
+   */
+  readonly digestAlgorithms?: readonly DigestAlgorithm[] | undefined;
   /** Countries (ISO 3166 alpha-2) enabled under Geo Permissions besides `homeCountry` (default none: only the home country). */
   readonly geo?: readonly string[] | undefined;
   /** The account's home country (default `US`). */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAcl, parseCidr } from '../../src/index.js';
+import { TrunkConfigError, createAcl, parseCidr, startMockTrunk } from '../../src/index.js';
 import { CUSTOMER, startLab, until } from './helpers.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -37,6 +37,33 @@ describe('admission', () => {
     expect(customer.invites).toHaveLength(1);
     expect(await endpoint.hangUp()).toBe(200);
     await until(() => trunk.calls().length === 0, 5000);
+  });
+
+  it('digestAlgorithms chooses what the 407 offers: one Proxy-Authenticate each, in order', async () => {
+    const { endpoint, customer, trunk } = await startLab(cleanups, {
+      trunk: { acl: OUTSIDE, credentials: { user: 'agent', password: 's3cret' }, digestAlgorithms: ['MD5'] },
+      endpoint: { credentials: { username: 'agent', password: 's3cret' } },
+    });
+    expect(await endpoint.call(CUSTOMER)).toBe(200);
+    const challenge = trunk.events().find((e) => e.type === 'sip' && e.summary.startsWith('407'));
+    const offers = challenge?.type === 'sip' ? challenge.raw.match(/^Proxy-Authenticate:.*$/gim) : null;
+    expect(offers).toHaveLength(1);
+    expect(offers?.[0]).toMatch(/algorithm=MD5\b/);
+    expect(customer.invites).toHaveLength(1);
+    expect(await endpoint.hangUp()).toBe(200);
+    await until(() => trunk.calls().length === 0, 5000);
+  });
+
+  it('bad digestAlgorithms or phonesHost are refused with TrunkConfigError', async () => {
+    await expect(startMockTrunk({ media: 'none', phones: false, digestAlgorithms: [] })).rejects.toThrow(
+      TrunkConfigError,
+    );
+    await expect(
+      startMockTrunk({ media: 'none', phones: false, digestAlgorithms: ['SHA-1' as 'MD5'] }),
+    ).rejects.toThrow(/digest algorithm "SHA-1" is not one of MD5/);
+    await expect(startMockTrunk({ media: 'none', phonesHost: 'localhost' })).rejects.toThrow(
+      /phonesHost "localhost" is not a literal IP address/,
+    );
   });
 
   it('without credentials the challenge stays unanswered (407); a wrong password gets 403', async () => {

@@ -58,6 +58,13 @@ describe('referkit-trunk flags', () => {
     [['--phone', '+14155550110=answer,toneHz'], /"toneHz" is not <setting>=<value>/],
     [['--phone', '+14155550110=answer', '--no-phones'], /contradict each other/],
     [
+      ['--credentials', 'a:b', '--digest-algorithms', 'SHA-1'],
+      /--digest-algorithms "SHA-1": expected one or more of MD5/,
+    ],
+    [['--digest-algorithms', 'MD5'], /--digest-algorithms needs --credentials/],
+    [['--phones-host', 'phones.local'], /--phones-host "phones.local": expected a literal IP address/],
+    [['--phones-host', '127.0.0.2', '--no-phones'], /--phones-host and --no-phones contradict/],
+    [
       ['--listen', 'udp:127.0.0.1:0', '--media', 'none', '--no-phones', '--http', '0.0.0.0:0'],
       /refusing to serve the HTTP API on non-loopback address 0.0.0.0 without credentials/,
     ],
@@ -154,6 +161,20 @@ describe('referkit-trunk flags', () => {
       ringTimeoutMs: 1000,
       phones: false,
     });
+    expect(
+      parseCli(['--config', file, '--digest-algorithms', 'md5,sha-256', '--digest-algorithms', 'sha-512-256'])
+        .options,
+    ).toMatchObject({ digestAlgorithms: ['MD5', 'SHA-256', 'SHA-512-256'] });
+    writeFileSync(
+      file,
+      JSON.stringify({ credentials: 'a:b', digestAlgorithms: ['MD5'], phonesHost: '127.0.0.3' }),
+    );
+    expect(parseCli(['--config', file]).options).toMatchObject({
+      digestAlgorithms: ['MD5'],
+      phonesHost: '127.0.0.3',
+    });
+    writeFileSync(file, JSON.stringify({ credentials: 'a:b', digestAlgorithms: 'MD5' }));
+    expect(() => parseCli(['--config', file])).toThrow(/"digestAlgorithms" must be an array of strings/);
     writeFileSync(file, JSON.stringify({ listn: [] }));
     expect(() => parseCli(['--config', file])).toThrow(/unknown key "listn"/);
   });
