@@ -69,6 +69,7 @@ async function sipp(
   keys: Record<string, string>,
   service: string,
   localPort?: number,
+  extra: readonly string[] = [],
 ): Promise<{ code: number | null; out: string }> {
   const port = localPort ?? (await freeUdpPort());
   const args = [
@@ -89,6 +90,7 @@ async function sipp(
     '-timeout_error',
     '-nostdin',
     ...Object.entries(keys).flatMap(([k, v]) => ['-key', k, v]),
+    ...extra,
     ...(trunkPort === undefined ? [] : [`127.0.0.1:${trunkPort}`]),
   ];
   const child = spawn(SIPP, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: tmpdir() });
@@ -173,6 +175,25 @@ describe.skipIf(!sippOk)('SIPp as the endpoint against the referkit-trunk CLI', 
     throw new Error(`fewer than ${n} records`);
   };
 
+  /** The endpoint scenario transfers +14155550100 to +14155550105, played by target-uas.xml; both must pass. */
+  const transferToSippTarget = async (
+    scenario: string,
+    targetArgs: readonly string[] = [],
+  ): Promise<void> => {
+    const target = sipp('target-uas.xml', undefined, {}, '+14155550105', targetPort, targetArgs);
+    // Give the UAS a moment to bind before the transfer reaches it (the trunk retransmits anyway).
+    await new Promise((r) => setTimeout(r, 300));
+    const endpoint = await sipp(
+      scenario,
+      cli?.port ?? 0,
+      { refer_to: `<sip:+14155550105@${DOMAIN}>` },
+      '+14155550100',
+    );
+    expect(endpoint.code, endpoint.out).toBe(0);
+    const t = await target;
+    expect(t.code, t.out).toBe(0);
+  };
+
   it('transfer to the answering agent: 202, NOTIFY 100/180/200, BYE; two records', async () => {
     const r = await sipp(
       'endpoint-transfer.xml',
@@ -185,18 +206,7 @@ describe.skipIf(!sippOk)('SIPp as the endpoint against the referkit-trunk CLI', 
   });
 
   it('SIPp plays the target too: it answers, then hangs up after the transfer; the trunk ends the customer leg', async () => {
-    const target = sipp('target-uas.xml', undefined, {}, '+14155550105', targetPort);
-    // Give the UAS a moment to bind before the transfer reaches it (the trunk retransmits anyway).
-    await new Promise((r) => setTimeout(r, 300));
-    const endpoint = await sipp(
-      'endpoint-transfer.xml',
-      cli?.port ?? 0,
-      { refer_to: `<sip:+14155550105@${DOMAIN}>` },
-      '+14155550100',
-    );
-    expect(endpoint.code, endpoint.out).toBe(0);
-    const t = await target;
-    expect(t.code, t.out).toBe(0);
+    await transferToSippTarget('endpoint-transfer.xml');
     const all = await waitRecords(2);
     const leg = all.find((x) => x.kind === 'transfer' && x.to === '+14155550105');
     expect(leg).toMatchObject({ status: 200, hangupCause: 'target hung up', from: '+14155550199' });
@@ -233,8 +243,38 @@ describe.skipIf(!sippOk)('SIPp as the endpoint against the referkit-trunk CLI', 
     ['a number without Geo Permissions', `<sip:+442071838750@${DOMAIN}>`, 'endpoint-refer-refused.xml'],
     ['a number that is not E.164', `<sip:4155550101@${DOMAIN}>`, 'endpoint-refer-bad.xml'],
   ])('REFER to %s is refused', async (_name, referTo, scenario) => {
-    const r = await sipp(scenario, cli?.port ?? 0, { refer_to: referTo }, '+14155550100');
+    const r = await sipp(
+      scenario,
+      cli?.port ?? 0,
+      { refer_to: referTo, refer_header: 'Refer-To' },
+      '+14155550100',
+    );
     expect(r.code, r.out).toBe(0);
+  });
+
+  it('REFER without a Refer-To header gets 400; the call stays up', async () => {
+    const r = await sipp(
+      'endpoint-refer-bad.xml',
+      cli?.port ?? 0,
+      { refer_to: `<sip:+14155550101@${DOMAIN}>`, refer_header: 'X-Refer-To' },
+      '+14155550100',
+    );
+    expect(r.code, r.out).toBe(0);
+  });
+
+  it('REFER with the To tag of no dialog gets 481; the real call stays up', async () => {
+    const r = await sipp(
+      'endpoint-refer-no-dialog.xml',
+      cli?.port ?? 0,
+      { refer_to: `<sip:+14155550101@${DOMAIN}>` },
+      '+14155550100',
+    );
+    expect(r.code, r.out).toBe(0);
+  });
+
+  it('a second REFER while the first is pending gets 491; the first completes', async () => {
+    // The target rings only after 1 s, so the second REFER meets a transfer still trying.
+    await transferToSippTarget('endpoint-refer-pending.xml', ['-d', '1000']);
   });
 
   it.each([
@@ -263,6 +303,49 @@ describe.skipIf(!sippOk)('SIPp as the endpoint against the referkit-trunk CLI', 
     const all = await waitRecords(before + 2);
     const original = all.slice(before).find((x) => x.kind === 'original');
     expect(original?.hangupCause).toBe('transferor hung up before the transfer completed');
+  });
+
+  it('digest admission (row 1): outside the ACL SIPp gets 407, answers with MD5 and is connected; a wrong password gets 403', async () => {
+    const auth = await startCli(bundle, [
+      '--listen',
+      'udp:127.0.0.1:0',
+      '--media',
+      'none',
+      '--no-phones',
+      '--route',
+      `+14155550108=sip:+14155550108@127.0.0.1:${customerPort}`,
+      '--acl',
+      '10.0.0.0/8',
+      '--credentials',
+      'agent:s3cret',
+      '--digest-algorithms',
+      'MD5',
+      '--log-level',
+      'warn',
+    ]);
+    try {
+      const customer = sipp('../../bench/sipp/customer-uas.xml', undefined, {}, '+14155550108', customerPort);
+      await new Promise((r) => setTimeout(r, 300));
+      const ok = await sipp('endpoint-auth.xml', auth.port, {}, '+14155550108', undefined, [
+        '-au',
+        'agent',
+        '-ap',
+        's3cret',
+      ]);
+      expect(ok.code, ok.out).toBe(0);
+      const c = await customer;
+      expect(c.code, c.out).toBe(0);
+      const refused = await sipp('endpoint-auth-refused.xml', auth.port, {}, '+14155550108', undefined, [
+        '-au',
+        'agent',
+        '-ap',
+        'wrong',
+      ]);
+      expect(refused.code, refused.out).toBe(0);
+    } finally {
+      auth.child.kill('SIGTERM');
+      expect(await auth.exited).toBe(0);
+    }
   });
 
   it('SIGTERM ends the transferred call cleanly (records written) and exits 0', async () => {
