@@ -24,7 +24,10 @@ export interface RtpEngineControllerOptions {
   readonly host?: string | undefined;
   /** rtpengine's ng port. */
   readonly port: number;
-  /** Local address for the client socket (default `127.0.0.1`). */
+  /**
+   * Local address for the client socket (default `127.0.0.1` when `host` is a loopback address,
+   * else `0.0.0.0`: a socket bound to loopback cannot send to another host).
+   */
   readonly localAddress?: string | undefined;
   /** Timeout of every command in ms (default 2000). */
   readonly timeoutMs?: number | undefined;
@@ -533,7 +536,7 @@ export class RtpEngineController {
     }
     const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const client = new rtpengineClient.Client({
-      localAddress: options.localAddress ?? '127.0.0.1',
+      localAddress: options.localAddress ?? defaultLocalAddress(options.host),
       localPort: 0,
       timeout,
     });
@@ -553,6 +556,13 @@ export class RtpEngineController {
     });
     return new RtpEngineController(client, options);
   }
+}
+
+/** Loopback for a loopback ng address (or none), every interface for any other host. */
+function defaultLocalAddress(host: string | undefined): string {
+  return host === undefined || host === '' || host === 'localhost' || host.startsWith('127.')
+    ? '127.0.0.1'
+    : '0.0.0.0';
 }
 
 /**

@@ -56,6 +56,16 @@ describe('RtpEngineController against a fake ng peer', () => {
     await sleep(400); // the late reply arrives and is logged, not thrown
   });
 
+  it('reaches an ng address on another host: the client socket is not bound to loopback then', async () => {
+    // 198.51.100.1 (TEST-NET-2) never answers. From a socket bound to 127.0.0.1 the send itself
+    // fails with EINVAL; bound to every interface it times out (or finds no route offline).
+    const ctl = await createRtpEngineController({ host: '198.51.100.1', port: 22222, timeoutMs: 100 });
+    cleanup.push(() => ctl.close());
+    const err: unknown = await ctl.ping().catch((e: unknown) => e);
+    expect(isMediaError(err)).toBe(true);
+    expect(String((err as Error).message)).not.toMatch(/EINVAL/);
+  });
+
   it('maps result=error to RTPENGINE_ERROR with the reason', async () => {
     const peer = await fakeNg('d12:error-reason12:Unknown call6:result5:errore');
     cleanup.push(() => peer.close());
