@@ -133,11 +133,10 @@ describe.skipIf(!installed)('media through rtpengine', () => {
     // rtpengine's own counters agree: after the re-bridge it holds the customer and the target,
     // in dialogue with each other, RTP still arriving from both (about 15 packets in 300 ms at
     // 20 ms ptime) and no errors.
+    const ng = rtpengine;
     const parties = async (): Promise<Map<string, QueryTag>> => {
-      const queries = await Promise.all(
-        (await rtpengine?.list())?.map((callId) => rtpengine?.query({ callId })) ?? [],
-      );
-      return new Map(queries.flatMap((q) => Object.values(q?.tags ?? {})).map((t) => [t.tag, t]));
+      const queries = await Promise.all((await ng.list()).map((callId) => ng.query({ callId })));
+      return new Map(queries.flatMap((q) => Object.values(q.tags)).map((t) => [t.tag, t]));
     };
     const before = await parties();
     await new Promise((r) => setTimeout(r, 300));
