@@ -56,6 +56,8 @@ export interface TrunkConfigFile {
   readonly trunkNumber?: string;
   /** Ring timeout of transfer targets, ms. */
   readonly ringTimeoutMs?: number;
+  /** SIP timer T1, ms. */
+  readonly sipT1Ms?: number;
   /** JSON-lines file of call records. */
   readonly records?: string;
   /** `false` starts no simulated phones; an object adds phones to (or replaces) the default ones, by number. */
@@ -106,6 +108,8 @@ A Plivo-faithful mock SIP trunk with REFER transfers, simulated phones and rtpen
   --http-credentials <user>:<pass>   HTTP Basic credentials for the API
   --trunk-number <E.164>             caller ID of transfer legs (default +14155550199)
   --ring-timeout <ms>                how long a transfer target may ring (default 30000)
+  --sip-t1 <ms>                      SIP timer T1 (default 500); a NOTIFY or BYE to a dead Contact gives
+                                     up after 64 x T1, so tests use e.g. 20 (not with --drachtio)
   --records <file>                   append call records (JSON lines) here; reloaded at start
   --phone <E.164>=<kind>[,<k>=<v>...] add or replace a simulated phone (repeatable), e.g.
                                      +14155550110=answer,codecs=PCMA,toneHz=700; kinds: answer, busy,
@@ -127,6 +131,14 @@ function hostPort(flag: string, value: string): { host: string; port: number } {
   if (!m || port > 65535)
     throw new ConfigError(`${flag} "${value}": expected <host>:<port>, e.g. 127.0.0.1:8080`);
   return { host: m[1] ?? m[2] ?? '', port };
+}
+
+/** A flag's milliseconds (a whole number > 0), or `undefined` when the flag is not given. */
+function millis(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) <= 0)
+    throw new ConfigError(`${flag} "${text}": expected milliseconds > 0`);
+  return Number(text);
 }
 
 /** Parses `127.0.0.1:9022:cymru` (`[::1]:9022:secret`; the secret is everything after the port). */
@@ -267,6 +279,7 @@ function readConfigFile(file: string): TrunkConfigFile {
     'httpCredentials',
     'trunkNumber',
     'ringTimeoutMs',
+    'sipT1Ms',
     'records',
     'phones',
     'logLevel',
@@ -323,8 +336,9 @@ function readConfigFile(file: string): TrunkConfigFile {
       phoneProfile(where, profile as Record<string, unknown>);
     }
   }
-  if (v.ringTimeoutMs !== undefined && typeof v.ringTimeoutMs !== 'number') {
-    throw new ConfigError(`--config "${file}": "ringTimeoutMs" must be a number`);
+  for (const key of ['ringTimeoutMs', 'sipT1Ms']) {
+    if (v[key] !== undefined && (typeof v[key] !== 'number' || !(v[key] > 0)))
+      throw new ConfigError(`--config "${file}": "${key}" must be a number of milliseconds > 0`);
   }
   if (v.routes !== undefined) {
     const routes = v.routes;
@@ -369,6 +383,7 @@ export function parseCli(argv: readonly string[]): CliConfig {
         'http-credentials': { type: 'string' },
         'trunk-number': { type: 'string' },
         'ring-timeout': { type: 'string' },
+        'sip-t1': { type: 'string' },
         records: { type: 'string' },
         'no-phones': { type: 'boolean' },
         'phones-host': { type: 'string' },
@@ -427,13 +442,10 @@ export function parseCli(argv: readonly string[]): CliConfig {
     throw new ConfigError('--transcode needs --media rtpengine (the default), not none');
   const httpText = f.http ?? file.http;
   const geo = f.geo ?? file.geo;
-  const ringText = f['ring-timeout'];
-  let ringTimeoutMs = file.ringTimeoutMs;
-  if (ringText !== undefined) {
-    if (!/^\d+$/.test(ringText) || Number(ringText) <= 0)
-      throw new ConfigError(`--ring-timeout "${ringText}": expected milliseconds > 0`);
-    ringTimeoutMs = Number(ringText);
-  }
+  const ringTimeoutMs = millis('--ring-timeout', f['ring-timeout']) ?? file.ringTimeoutMs;
+  const sipT1Ms = millis('--sip-t1', f['sip-t1']) ?? file.sipT1Ms;
+  if (sipT1Ms !== undefined && drachtio)
+    throw new ConfigError('--sip-t1 does not apply with --drachtio: drachtio-server runs the SIP timers');
   const trunkNumber = f['trunk-number'] ?? file.trunkNumber;
   if (trunkNumber !== undefined && !isE164Syntax(trunkNumber)) {
     throw new ConfigError(`--trunk-number "${trunkNumber}": expected an E.164 number such as +14155550199`);
@@ -486,6 +498,7 @@ export function parseCli(argv: readonly string[]): CliConfig {
       : {}),
     ...(trunkNumber !== undefined ? { trunkNumber } : {}),
     ...(ringTimeoutMs !== undefined ? { ringTimeoutMs } : {}),
+    ...(sipT1Ms !== undefined ? { sipTimers: { t1: sipT1Ms } } : {}),
     ...((f.records ?? file.records) !== undefined ? { recordsFile: f.records ?? file.records } : {}),
     ...(noPhones ? { phones: false } : {}),
     ...(phonesHost !== undefined ? { phonesHost } : {}),

@@ -348,6 +348,64 @@ describe.skipIf(!sippOk)('SIPp as the endpoint against the referkit-trunk CLI', 
     }
   });
 
+  it('202 but no NOTIFY (troubleshooting row): NOTIFYs and the BYE go to the advertised Contact, time out there and are recorded', async () => {
+    const dead = dgram.createSocket('udp4');
+    const reachedDead: string[] = [];
+    dead.on('message', (m) => reachedDead.push(m.toString('utf8').split('\r\n')[0] ?? ''));
+    await new Promise<void>((r) => dead.bind(0, '127.0.0.1', () => r()));
+    const deadRecords = join(dir, 'dead-contact.jsonl');
+    const side = await startCli(bundle, [
+      '--listen',
+      'udp:127.0.0.1:0',
+      '--media',
+      'none',
+      '--route',
+      `+14155550105=sip:+14155550105@127.0.0.1:${targetPort}`,
+      '--sip-t1',
+      '20',
+      '--records',
+      deadRecords,
+      '--log-level',
+      'warn',
+    ]);
+    try {
+      const target = sipp('target-uas.xml', undefined, {}, '+14155550105', targetPort);
+      await new Promise((r) => setTimeout(r, 300));
+      const endpoint = await sipp(
+        'endpoint-dead-contact.xml',
+        side.port,
+        { refer_to: `<sip:+14155550105@${DOMAIN}>`, dead_port: String(dead.address().port) },
+        '+14155550100',
+      );
+      expect(endpoint.code, endpoint.out).toBe(0);
+      const t = await target;
+      expect(t.code, t.out).toBe(0);
+      // 64 x T1 = 1.28 s per NOTIFY; the call ends when the target hangs up.
+      let original: CallRecord | undefined;
+      for (let i = 0; i < 100 && original === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const lines = (() => {
+          try {
+            return readFileSync(deadRecords, 'utf8').trim().split('\n');
+          } catch {
+            return [];
+          }
+        })();
+        original = lines
+          .filter((l) => l !== '')
+          .map((l) => JSON.parse(l) as CallRecord)
+          .find((r) => r.kind === 'original' && r.notes.some((n) => n.code === 'NOTIFY_FAILED'));
+      }
+      expect(original?.notes.filter((n) => n.code === 'NOTIFY_FAILED').map((n) => n.status)).toContain(408);
+      expect(reachedDead.some((line) => line.startsWith('NOTIFY '))).toBe(true);
+      expect(reachedDead.some((line) => line.startsWith('BYE '))).toBe(true);
+    } finally {
+      side.child.kill('SIGTERM');
+      expect(await side.exited).toBe(0);
+      await new Promise<void>((r) => dead.close(() => r()));
+    }
+  });
+
   it('SIGTERM ends the transferred call cleanly (records written) and exits 0', async () => {
     if (!cli) throw new Error('no CLI');
     cli.child.kill('SIGTERM');

@@ -62,6 +62,8 @@ describe('referkit-trunk flags', () => {
       /--digest-algorithms "SHA-1": expected one or more of MD5/,
     ],
     [['--digest-algorithms', 'MD5'], /--digest-algorithms needs --credentials/],
+    [['--sip-t1', '0'], /--sip-t1 "0": expected milliseconds > 0/],
+    [['--sip-t1', '20', '--drachtio', '127.0.0.1:9022:cymru'], /--sip-t1 does not apply with --drachtio/],
     [['--phones-host', 'phones.local'], /--phones-host "phones.local": expected a literal IP address/],
     [['--phones-host', '127.0.0.2', '--no-phones'], /--phones-host and --no-phones contradict/],
     [
@@ -173,6 +175,9 @@ describe('referkit-trunk flags', () => {
       digestAlgorithms: ['MD5'],
       phonesHost: '127.0.0.3',
     });
+    expect(parseCli(['--sip-t1', '20']).options.sipTimers).toEqual({ t1: 20 });
+    writeFileSync(file, JSON.stringify({ sipT1Ms: -5 }));
+    expect(() => parseCli(['--config', file])).toThrow(/"sipT1Ms" must be a number of milliseconds > 0/);
     writeFileSync(file, JSON.stringify({ credentials: 'a:b', digestAlgorithms: 'MD5' }));
     expect(() => parseCli(['--config', file])).toThrow(/"digestAlgorithms" must be an array of strings/);
     writeFileSync(file, JSON.stringify({ listn: [] }));
