@@ -12,7 +12,10 @@ ENV NODE_ENV=production
 
 # referkit-trunk: the mock Plivo trunk (flags in compose.yaml).
 FROM workspace AS trunk
-EXPOSE 5060/udp 5060/tcp 8070/tcp
+# --drachtio loads drachtio-srf (the app's optional peer, installed above as its devDependency)
+# only at run time: fail the build, not the container, when the install leaves it out.
+RUN cd apps/mock-trunk && node --input-type=module -e "await import('drachtio-srf')"
+EXPOSE 8070/tcp
 ENTRYPOINT ["tsx", "--conditions=@referkit/source", "apps/mock-trunk/src/bin.ts"]
 
 # referkit-endpoint: the reference endpoint (flags in compose.yaml).

@@ -6,7 +6,7 @@ import Srf from 'drachtio-srf';
 const [host = '127.0.0.1', port = '9022', secret = 'cymru'] = (process.env.DRACHTIO_HOST ?? '').split(':');
 
 // The trunk standing in for Plivo (on Plivo: XXXXXXXXXXXX.zt.plivo.com); drachtio-server must reach
-// it. With the compose lab, its mock trunk: DRACHTIO_TRUNK=172.30.47.12:5060. Otherwise a mock
+// it. With the compose lab, its mock trunk: DRACHTIO_TRUNK=172.30.47.15:5060. Otherwise a mock
 // trunk started here on loopback, for a drachtio-server on this host's network.
 const local = process.env.DRACHTIO_TRUNK
   ? undefined

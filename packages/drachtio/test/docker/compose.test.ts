@@ -21,12 +21,15 @@ interface Service {
   command?: string[];
   ports?: string[];
   depends_on?: string[];
+  environment?: Record<string, string>;
+  volumes?: string[];
   networks?: Record<string, { ipv4_address?: string }>;
 }
 
 interface Compose {
   services: Record<string, Service>;
   networks: Record<string, { driver?: string; ipam?: { config?: { subnet?: string }[] } }>;
+  volumes?: Record<string, unknown>;
 }
 
 const compose = parse(read('docker/compose.yaml'), { merge: true }) as Compose;
@@ -94,6 +97,28 @@ function published(name: string): Published[] {
   });
 }
 
+/** The services running the drachtio-server image. */
+function drachtioServers(): string[] {
+  return Object.keys(services).filter((name) =>
+    (service(name).image ?? '').startsWith('drachtio/drachtio-server:'),
+  );
+}
+
+/** `sip:<host>:<port>;transport=...` -> `<host>:<port>`. */
+function contactHostPort(contact: string): string {
+  const match = /^sip:(\d+\.\d+\.\d+\.\d+):(\d+)(?:;|$)/.exec(contact);
+  if (match === null) throw new Error(`contact "${contact}" is not sip:<ip>:<port>[;params]`);
+  return `${match[1] ?? ''}:${match[2] ?? ''}`;
+}
+
+/** `<volume>:<path>[:ro]` -> { volume, path, readOnly }. */
+function mounts(name: string): { volume: string; path: string; readOnly: boolean }[] {
+  return (service(name).volumes ?? []).map((spec) => {
+    const [volume = '', path = '', mode] = spec.split(':');
+    return { volume, path, readOnly: mode === 'ro' };
+  });
+}
+
 function inSubnet(ip: string): boolean {
   return ip.startsWith('172.30.47.') && Number(ip.split('.')[3]) > 1 && Number(ip.split('.')[3]) < 255;
 }
@@ -110,19 +135,30 @@ function versionAtLeast(version: string, minimum: string): boolean {
 }
 
 describe('docker/compose.yaml', () => {
-  it('has the five lab services', () => {
-    expect(Object.keys(services).sort()).toEqual(['dashboard', 'drachtio', 'endpoint', 'rtpengine', 'trunk']);
+  it('has the six lab services', () => {
+    expect(Object.keys(services).sort()).toEqual([
+      'dashboard',
+      'drachtio',
+      'endpoint',
+      'rtpengine',
+      'trunk',
+      'trunk-sip',
+    ]);
   });
 
-  it('pins every image: drachtio-server 0.8.17 or later, no latest', () => {
+  it('pins every image: drachtio-server 0.8.17 or later, the same for both, no latest', () => {
     for (const [name, svc] of Object.entries(services)) {
       expect(svc.image, name).toMatch(/^[a-z0-9./_-]+:[A-Za-z0-9._-]+$/);
       expect(svc.image, name).not.toMatch(/:latest$/);
     }
-    const drachtio = /^drachtio\/drachtio-server:(\d+\.\d+\.\d+)$/.exec(service('drachtio').image ?? '');
-    expect(drachtio, 'the official drachtio/drachtio-server image').not.toBeNull();
-    expect(versionAtLeast(drachtio?.[1] ?? '0', '0.8.17')).toBe(true);
-    expect(service('drachtio').build).toBeUndefined();
+    expect(drachtioServers().sort()).toEqual(['drachtio', 'trunk-sip']);
+    for (const name of drachtioServers()) {
+      const drachtio = /^drachtio\/drachtio-server:(\d+\.\d+\.\d+)$/.exec(service(name).image ?? '');
+      expect(drachtio, `${name}: the official drachtio/drachtio-server image`).not.toBeNull();
+      expect(versionAtLeast(drachtio?.[1] ?? '0', '0.8.17'), name).toBe(true);
+      expect(service(name).build, name).toBeUndefined();
+    }
+    expect(service('trunk-sip').image).toBe(service('drachtio').image);
   });
 
   it('builds the other images from docker/ Dockerfiles whose base images are pinned', () => {
@@ -167,16 +203,32 @@ describe('docker/compose.yaml', () => {
     }
   });
 
-  it('drachtio: contact on its own address, admin port and secret as published', () => {
-    const args = command('drachtio');
-    expect(service('drachtio').entrypoint).toEqual(['drachtio']);
-    const contact = flagValues(args, '--contact')[0] ?? '';
-    expect(contact).toBe(`sip:${address('drachtio')}:5060;transport=udp,tcp`);
-    const adminPort = Number(flagValues(args, '--port')[0]);
-    expect(flagValues(args, '--secret')[0]).toMatch(/^\$\{DRACHTIO_SECRET:-\w+\}$/);
+  it('drachtio-servers: contact on their own address, admin port and secret as configured', () => {
+    for (const name of drachtioServers()) {
+      const args = command(name);
+      expect(service(name).entrypoint, name).toEqual(['drachtio']);
+      const contact = flagValues(args, '--contact')[0] ?? '';
+      expect(contact, name).toBe(`sip:${address(name)}:5060;transport=udp,tcp`);
+      expect(flagValues(args, '--address'), name).toEqual(['0.0.0.0']);
+      expect(Number(flagValues(args, '--port')[0]), name).toBeGreaterThan(0);
+      expect(flagValues(args, '--secret')[0], name).toMatch(/^\$\{DRACHTIO_SECRET:-\w+\}$/);
+    }
+  });
+
+  it('drachtio: admin port and SIP published for drachtio-srf apps on the host', () => {
+    const adminPort = Number(flagValues(command('drachtio'), '--port')[0]);
     const ports = published('drachtio');
     expect(ports).toContainEqual(expect.objectContaining({ containerPort: adminPort, protocol: 'tcp' }));
     expect(ports).toContainEqual(expect.objectContaining({ containerPort: 5060, protocol: 'udp' }));
+  });
+
+  it("trunk-sip: the trunk's SIP published on the host's 5060, udp and tcp, its admin port not", () => {
+    const adminPort = Number(flagValues(command('trunk-sip'), '--port')[0]);
+    const ports = published('trunk-sip');
+    for (const protocol of ['udp', 'tcp']) {
+      expect(ports).toContainEqual({ hostIp: '127.0.0.1', hostPort: 5060, containerPort: 5060, protocol });
+    }
+    expect(ports.map((p) => p.containerPort)).not.toContain(adminPort);
   });
 
   it('rtpengine: userspace, on its own address, ng port as published', () => {
@@ -193,34 +245,92 @@ describe('docker/compose.yaml', () => {
     );
   });
 
-  it("trunk: only referkit-trunk's flags, listening and admitting on the lab network", () => {
+  it("trunk: only referkit-trunk's flags, admitting on the lab network, its HTTP API published", () => {
     const args = command('trunk');
     const usage = documentedFlags('apps/mock-trunk/src');
     for (const flag of flagsOf(args)) expect(usage.has(flag), `referkit-trunk ${flag}`).toBe(true);
-    const listen = flagValues(args, '--listen');
-    expect(listen).toEqual([`udp:${address('trunk')}:5060`, `tcp:${address('trunk')}:5060`]);
     expect(flagValues(args, '--acl')).toContain(SUBNET);
     const http = flagValues(args, '--http')[0] ?? '';
     expect(http.startsWith(`${address('trunk')}:`)).toBe(true);
     // The trunk's HTTP API refuses a non-loopback address without credentials.
     expect(flagValues(args, '--http-credentials')).toHaveLength(1);
-    const ports = published('trunk');
-    expect(ports).toContainEqual(expect.objectContaining({ containerPort: 5060, protocol: 'udp' }));
-    expect(ports).toContainEqual(expect.objectContaining({ containerPort: 5060, protocol: 'tcp' }));
-    expect(ports).toContainEqual(expect.objectContaining({ containerPort: Number(http.split(':')[1]) }));
-    const rtpengine = flagValues(args, '--rtpengine')[0];
-    if (rtpengine !== undefined) expect(rtpengine).toBe(`${address('rtpengine')}:22222`);
+    expect(published('trunk')).toContainEqual(
+      expect.objectContaining({ containerPort: Number(http.split(':')[1]), protocol: 'tcp' }),
+    );
     expect(read('docker/workspace.Dockerfile')).toMatch(
       /AS trunk[\s\S]*ENTRYPOINT \[.*"apps\/mock-trunk\/src\/bin\.ts"\]/,
     );
   });
 
-  it("endpoint: referkit-endpoint serve with its flags, pointed at the trunk's address", () => {
+  it('trunk: its SIP on trunk-sip (control port and secret as that server has them), no --listen', () => {
+    const args = command('trunk');
+    expect(flagValues(args, '--listen')).toEqual([]); // referkit-trunk refuses --listen with --drachtio
+    const drachtio = flagValues(args, '--drachtio');
+    expect(drachtio).toHaveLength(1);
+    const match = /^(\d+\.\d+\.\d+\.\d+):(\d+):(.+)$/.exec(drachtio[0] ?? '');
+    expect(match, `--drachtio ${drachtio[0] ?? ''}`).not.toBeNull();
+    const [, host, port, secret] = match ?? [];
+    const server = drachtioServers().find((name) => address(name) === host);
+    expect(server, `a drachtio-server service at ${host ?? ''}`).toBe('trunk-sip');
+    // Not the drachtio-server users' drachtio-srf apps connect to: it would share their requests out.
+    expect(server).not.toBe('drachtio');
+    expect(port).toBe(flagValues(command(server ?? ''), '--port')[0]);
+    expect(secret).toBe(flagValues(command(server ?? ''), '--secret')[0]);
+    expect(service('trunk').depends_on).toContain(server);
+    // Its simulated phones bind the trunk's lab address, where drachtio-server reaches them.
+    expect(flagValues(args, '--phones-host')).toEqual([address('trunk')]);
+    expect(published('trunk').map((p) => p.containerPort)).not.toContain(5060);
+  });
+
+  it("trunk: media in the rtpengine service, ring-back on a volume rtpengine reads at the trunk's path", () => {
+    const args = command('trunk');
+    const media = flagValues(args, '--media');
+    expect(media).toHaveLength(1);
+    if (media[0] === 'none') {
+      expect(flagValues(args, '--rtpengine')).toEqual([]);
+      return;
+    }
+    expect(media).toEqual(['rtpengine']);
+    // Without --rtpengine the trunk would start its own rtpengine inside its container.
+    expect(flagValues(args, '--rtpengine')).toEqual(flagValues(command('rtpengine'), '--listen-ng'));
+    expect(flagValues(command('rtpengine'), '--interface')).toEqual([address('rtpengine')]);
+    expect(service('trunk').depends_on).toContain('rtpengine');
+    const tmp = service('trunk').environment?.TMPDIR;
+    expect(tmp, 'the trunk writes its ring-back file under TMPDIR').toBeDefined();
+    const trunkMount = mounts('trunk').find((m) => m.path === tmp);
+    expect(trunkMount, `a volume at ${tmp ?? ''} in trunk`).toBeDefined();
+    expect(trunkMount?.readOnly).toBe(false);
+    expect(Object.keys(compose.volumes ?? {})).toContain(trunkMount?.volume);
+    expect(mounts('rtpengine')).toContainEqual({ volume: trunkMount?.volume, path: tmp, readOnly: true });
+  });
+
+  it('trunk image: drachtio-srf, which --drachtio loads at run time, is installed and checked', () => {
+    const pkg = JSON.parse(read('apps/mock-trunk/package.json')) as Record<
+      string,
+      Record<string, string> | undefined
+    >;
+    const installed = pkg.dependencies?.['drachtio-srf'] ?? pkg.devDependencies?.['drachtio-srf'];
+    expect(installed, 'drachtio-srf in dependencies or devDependencies').toBeDefined();
+    const dockerfile = read('docker/workspace.Dockerfile');
+    const install = /^RUN pnpm install[^\n]*$/m.exec(dockerfile)?.[0] ?? '';
+    expect(install).not.toBe('');
+    if (pkg.dependencies?.['drachtio-srf'] === undefined) expect(install).not.toMatch(/--prod|-P\b/);
+    expect(dockerfile.indexOf(install)).toBeLessThan(dockerfile.indexOf('ENV NODE_ENV=production'));
+    const trunkStage = /FROM workspace AS trunk\n([\s\S]*?)(?:\nFROM |$)/.exec(dockerfile)?.[1] ?? '';
+    expect(trunkStage).toContain(
+      `cd apps/mock-trunk && node --input-type=module -e "await import('drachtio-srf')"`,
+    );
+  });
+
+  it("endpoint: referkit-endpoint serve with its flags, pointed at the trunk's SIP address", () => {
     const args = command('endpoint');
     expect(args[0]).toBe('serve');
     const usage = documentedFlags('apps/endpoint/src');
     for (const flag of flagsOf(args)) expect(usage.has(flag), `referkit-endpoint ${flag}`).toBe(true);
-    expect(flagValues(args, '--trunk')).toEqual([`${address('trunk')}:5060`]);
+    // The trunk's SIP is trunk-sip's, at the address its contact advertises.
+    expect(flagValues(args, '--trunk')).toEqual([
+      contactHostPort(flagValues(command('trunk-sip'), '--contact')[0] ?? ''),
+    ]);
     expect(flagValues(args, '--domain')).toEqual(flagValues(command('trunk'), '--domain'));
     const http = flagValues(args, '--http')[0] ?? '';
     expect(http.split(':')[0]).toBe(address('endpoint'));
@@ -276,8 +386,11 @@ describe.skipIf(client === undefined)(
       });
       const resolved = parse(out) as Compose;
       expect(Object.keys(resolved.services).sort()).toEqual(Object.keys(services).sort());
-      // The default secret is filled in.
+      // The default secret is filled in, the same for trunk-sip and the trunk connecting to it.
       expect(resolved.services.drachtio?.command).toContain('cymru');
+      expect(resolved.services['trunk-sip']?.command).toContain('cymru');
+      const drachtio = flagValues(resolved.services.trunk?.command ?? [], '--drachtio');
+      expect(drachtio).toEqual([`${address('trunk-sip')}:9022:cymru`]);
     });
   },
 );

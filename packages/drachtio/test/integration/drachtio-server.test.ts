@@ -11,12 +11,13 @@ import { canHangUp, hangUp, transfer } from '../../src/index.js';
  * usually runs on, so the suite runs only when DRACHTIO_HOST (<host>:<port>:<secret>) is set,
  * and otherwise reports itself skipped with the reason.
  *
- * DRACHTIO_TRUNK (default 172.30.47.12:5060, the compose trunk) is where drachtio-server sends the
- * call; DRACHTIO_TRUNK_DOMAIN (default lab.zt.plivo.com) its termination domain.
+ * DRACHTIO_TRUNK (default 172.30.47.15:5060, the compose trunk's SIP on its drachtio-server
+ * trunk-sip) is where drachtio-server sends the call; DRACHTIO_TRUNK_DOMAIN (default
+ * lab.zt.plivo.com) its termination domain.
  */
 
 const spec = process.env.DRACHTIO_HOST ?? '';
-const trunk = process.env.DRACHTIO_TRUNK ?? '172.30.47.12:5060';
+const trunk = process.env.DRACHTIO_TRUNK ?? '172.30.47.15:5060';
 const domain = process.env.DRACHTIO_TRUNK_DOMAIN ?? 'lab.zt.plivo.com';
 const match = /^(.+):(\d{1,5}):(.+)$/.exec(spec);
 const server =
