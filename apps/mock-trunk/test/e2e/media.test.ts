@@ -203,6 +203,67 @@ describe.skipIf(!installed)('media through rtpengine', () => {
     expect(await rtpengine.list()).toEqual([]);
   });
 
+  it('refused, failed and cancelled calls and refused REFERs leave no rtpengine session behind', async () => {
+    if (!engine || !rtpengine) throw new Error('rtpengine not started');
+    const ng = rtpengine;
+    trunk = await startMockTrunk({
+      media: 'rtpengine',
+      rtpengine: { host: engine.ngHost, port: engine.ngPort },
+    });
+    cleanups.push(() => trunk.close());
+    const ep = await startEndpoint();
+    const address = trunk.addresses[0];
+    if (!address) throw new Error('no address');
+    const invite = (number: string) =>
+      ep.stack.sendRequest(
+        {
+          method: 'INVITE',
+          uri: trunk.uriFor(number),
+          headers: { From: `<sip:+14155550199@${trunk.domain}>`, 'Content-Type': 'application/sdp' },
+          body: ep.rtp.localOffer(),
+        },
+        { destination: { transport: 'udp', host: address.host, port: address.port } },
+      );
+    const settled = async (): Promise<void> => {
+      await until(() => trunk.calls().length === 0, 10_000, 'no call left');
+      expect(await ng.list()).toEqual([]);
+    };
+
+    // Unknown number (404) and an unreachable phone (503): nothing anchored stays.
+    expect((await invite('+14155550999').response).status).toBe(404);
+    await settled();
+    expect((await invite('+14155550106').response).status).toBeGreaterThanOrEqual(500);
+    await settled();
+    // The endpoint gives up while the customer rings: CANCEL, 487, the session is deleted.
+    const ringing = invite('+14155550103');
+    await new Promise<void>((resolve) => ringing.on('provisional', (r) => r.status === 180 && resolve()));
+    ringing.cancel();
+    expect((await ringing.response).status).toBe(487);
+    await settled();
+
+    // A live call: refused REFERs and a declined target leave exactly its own session.
+    await dialCustomer(ep, trunk);
+    const calls = await ng.list();
+    expect(calls).toHaveLength(1);
+    const refer = async (referTo: string | readonly string[] | undefined): Promise<number | undefined> =>
+      (
+        await ep.dialog?.request('REFER', { headers: referTo === undefined ? {} : { 'Refer-To': referTo } })
+          ?.response
+      )?.status;
+    expect(await refer(undefined)).toBe(400);
+    expect(await refer([`<sip:${AGENT}@${trunk.domain}>`, `<sip:+14155550102@${trunk.domain}>`])).toBe(400);
+    expect(await refer(`<sip:${AGENT}@example.com>`)).toBe(403);
+    expect(await refer(`<sip:${AGENT}@10.0.0.1>`)).toBe(403);
+    expect(await refer(`<sip:${'9'.repeat(4000)}@${trunk.domain}>`)).toBeGreaterThanOrEqual(400);
+    expect(await refer(`<sip:+14155550104@${trunk.domain}>`)).toBe(202);
+    await until(() => ep.notifies.at(-1) === 'SIP/2.0 603 Decline', 10_000, 'NOTIFY 603');
+    // The declined leg's session goes once the target's answer is handled.
+    for (let i = 0; i < 50 && (await ng.list()).length > 1; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await ng.list()).toEqual(calls);
+    expect((await ep.dialog?.request('BYE').response)?.status).toBe(200);
+    await settled();
+  });
+
   it('a failed transfer (busy) leaves the customer and the endpoint hearing each other', async () => {
     if (!engine || !rtpengine) throw new Error('rtpengine not started');
     trunk = await startMockTrunk({
