@@ -1,10 +1,12 @@
 import type { BackendWireMessage } from '../backend/types.js';
 import type { CallLeg, SipTraceEvent } from '../observe/types.js';
 
-function header(text: string, long: string, compact: string): string | undefined {
-  const re = new RegExp(`^(?:${long}|${compact})[ \\t]*:[ \\t]*(.*)$`, 'im');
-  const m = re.exec(text);
-  return m?.[1]?.trim();
+// Compiled once: the tracer reads these two headers from every message in and out.
+const CALL_ID = /^(?:Call-ID|i)[ \t]*:[ \t]*(.*)$/im;
+const CSEQ = /^CSeq[ \t]*:[ \t]*(.*)$/im;
+
+function header(text: string, re: RegExp): string | undefined {
+  return re.exec(text)?.[1]?.trim();
 }
 
 function hostPort(a: { readonly host: string; readonly port: number }): string {
@@ -16,7 +18,7 @@ export function summarize(raw: string): string {
   const end = raw.indexOf('\r\n');
   const first = end < 0 ? raw : raw.slice(0, end);
   if (first.startsWith('SIP/2.0 ')) {
-    const method = header(raw, 'CSeq', 'CSeq')?.split(/\s+/)[1] ?? '?';
+    const method = header(raw, CSEQ)?.split(/\s+/)[1] ?? '?';
     return `${first.slice(8)} (${method})`;
   }
   return first.split(' ')[0] ?? first;
@@ -53,7 +55,7 @@ export class SipTracer {
   /** Records one message. */
   push(message: BackendWireMessage): void {
     const raw = message.data.toString('utf8');
-    const callId = header(raw, 'Call-ID', 'i') ?? '';
+    const callId = header(raw, CALL_ID) ?? '';
     if (this.#pending.length === 0) queueMicrotask(() => this.#flush());
     this.#pending.push({ message, raw, callId });
   }
