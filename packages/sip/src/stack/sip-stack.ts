@@ -200,7 +200,12 @@ interface ServerRecord {
   readonly key: string;
   /** Server transactions carry serialized responses: retransmissions resend the same bytes. */
   readonly tx: InviteServerTransaction<Buffer> | NonInviteServerTransaction<Buffer>;
-  readonly incoming: IncomingRequestImpl | undefined;
+  /**
+   * An INVITE's request handle, kept while a CANCEL can still act on it (until the final response);
+   * dropped then, so a transaction waiting out Timer L / G does not retain the application's
+   * listeners on it.
+   */
+  incoming: IncomingRequestImpl | undefined;
 }
 
 interface ClientRecord {
@@ -259,6 +264,9 @@ class ClientTransactionImpl implements ClientTransaction {
     if (error !== undefined) this.error = error;
     this.#resolve(response);
     this.events.emit('final', response);
+    // Nothing is emitted after the final response; the transaction may live on (Timer M / K) to
+    // absorb retransmissions, and must not keep the application's listeners alive meanwhile.
+    this.events.removeAll();
   }
 }
 
@@ -1330,6 +1338,7 @@ class SipStackImpl implements SipStack, DialogHost {
     if (status >= 200) incoming.finalStatus = status;
     const res = this.#buildResponse(incoming, status, reason, extras, status !== 100);
     const isInvite = req.method === 'INVITE';
+    if (status >= 200) record.incoming = undefined;
     const creates = isInvite && status > 100 && status < 300;
     if (creates) {
       // https://www.rfc-editor.org/rfc/rfc3261#section-12.1.1 : copy Record-Route, add Contact.
@@ -1426,13 +1435,13 @@ class SipStackImpl implements SipStack, DialogHost {
   #onCancel(cancel: IncomingRequestImpl, inviteKey: string): void {
     const invite = this.#servers.get(inviteKey);
     // https://www.rfc-editor.org/rfc/rfc3261#section-9.2 : no matching INVITE transaction -> 481.
-    if (invite === undefined || invite.incoming === undefined) {
+    if (invite === undefined) {
       cancel.respond(481);
       return;
     }
     cancel.respond(200);
     const target = invite.incoming;
-    if (!invite.tx.finalSent) {
+    if (target !== undefined && !invite.tx.finalSent) {
       // https://www.rfc-editor.org/rfc/rfc3261#section-9.2 : the UAS answers the INVITE with 487.
       target.cancelled = true;
       target.respond(487);

@@ -183,6 +183,47 @@ describe('stack policies', () => {
     expect(uas.stats.garbage).toBeGreaterThanOrEqual(201);
   });
 
+  it('CANCEL after the 200: 200 to the CANCEL (the transaction still exists), no cancel event, no 487', async () => {
+    const uas = await createSipStack({ listen: [{ transport: 'udp', host: '127.0.0.1', port: 0 }] });
+    stacks.push(uas);
+    const port = uas.addresses[0]!.port;
+    let cancelEvents = 0;
+    uas.on('request', (req) => {
+      req.on('cancel', () => cancelEvents++);
+      req.respond(200, 'OK', { headers: { 'Content-Type': 'application/sdp' }, body: SDP });
+    });
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    const replies: string[] = [];
+    sock.on('message', (d) => replies.push(d.toString()));
+    const me = sock.address().port;
+    const msg = (method: string) =>
+      [
+        `${method} sip:x@127.0.0.1:${port} SIP/2.0`,
+        `Via: SIP/2.0/UDP 127.0.0.1:${me};branch=z9hG4bKcancelafter200`,
+        'Max-Forwards: 70',
+        'From: <sip:a@127.0.0.1>;tag=1',
+        'To: <sip:x@127.0.0.1>',
+        'Call-ID: cancel-after-200',
+        `CSeq: 1 ${method}`,
+        `Contact: <sip:a@127.0.0.1:${me}>`,
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n');
+    const send = (s: string) => new Promise<void>((r) => sock.send(s, port, '127.0.0.1', () => r()));
+    const statusOf = (r: string) => r.split('\r\n', 1)[0];
+    await send(msg('INVITE'));
+    while (!replies.some((r) => statusOf(r) === 'SIP/2.0 200 OK' && /CSeq: 1 INVITE/.test(r)))
+      await new Promise((r) => setTimeout(r, 5));
+    await send(msg('CANCEL'));
+    while (!replies.some((r) => /CSeq: 1 CANCEL/.test(r))) await new Promise((r) => setTimeout(r, 5));
+    sock.close();
+    expect(statusOf(replies.find((r) => /CSeq: 1 CANCEL/.test(r))!)).toBe('SIP/2.0 200 OK');
+    expect(replies.some((r) => statusOf(r) === 'SIP/2.0 487 Request Terminated')).toBe(false);
+    expect(cancelEvents).toBe(0);
+  });
+
   it('close() frees the ports so they can be bound again', async () => {
     const s = await createSipStack({ listen: [{ transport: 'udp' }, { transport: 'tcp' }] });
     const [u, t] = s.addresses;
