@@ -34,7 +34,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import { existsSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { RecordableHistogram } from 'node:perf_hooks';
@@ -43,6 +43,7 @@ import { startRtpEngine } from '@referkit/media';
 import type { Logger, QueryResult, RtpEngineController, RtpEngineSupervisor } from '@referkit/media';
 import { createSipStack } from '@referkit/sip';
 import type { Dialog, IncomingRequest, SipStack } from '@referkit/sip';
+import { exited, pct } from './common.js';
 
 function envNumber(name: string, fallback: number, min: number): number {
   const text = process.env[name];
@@ -100,11 +101,6 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-const exited = (child: ChildProcess): Promise<number | null> =>
-  child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve(child.exitCode)
-    : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 
 /** Counts rtpengine's warning and error lines (its stderr goes through the supervisor's logger). */
 const engineLog = { warn: 0, error: 0, last: '' };
@@ -559,12 +555,8 @@ interface PhaseResult {
   readonly systemRcvbufErrors: number | undefined;
   readonly listAfter: number;
   readonly trunkCallsAfter: number | undefined;
-}
-
-function pct(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((x, y) => x - y);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+  /** The machine's 1-minute load average when the media window ended. */
+  readonly load: number;
 }
 
 function median(values: readonly number[]): number {
@@ -718,6 +710,7 @@ async function runPhase(driver: PhaseDriver, ng: RtpEngineController): Promise<P
   await sleep(SECONDS * 1000);
   m.sending = false;
   m.inWindow = false;
+  const windowLoad = loadavg()[0] ?? NaN;
   const windowMs = performance.now() - windowStart;
   await sleep(DRAIN_MS);
   clearInterval(timer);
@@ -796,6 +789,7 @@ async function runPhase(driver: PhaseDriver, ng: RtpEngineController): Promise<P
       rcvbufBefore === undefined || rcvbufAfter === undefined ? undefined : rcvbufAfter - rcvbufBefore,
     listAfter,
     trunkCallsAfter,
+    load: windowLoad,
   };
 }
 
@@ -1051,7 +1045,7 @@ function printPhase(r: PhaseResult): void {
         ` socket drops (/proc/net/udp): bench ${r.benchDrops}, rtpengine ${r.engineDrops}; system UDP RcvbufErrors +${r.systemRcvbufErrors ?? '?'}`,
     );
   console.log(
-    `  bench 20 ms timer late p99 ${ms(r.tickLateP99, 1)} ms, max ${ms(r.tickLateMax, 1)} ms; event-loop delay p99 ${ms(r.loopDelayP99, 1)} ms, max ${ms(r.loopDelayMax, 1)} ms`,
+    `  machine load average ${ms(r.load, 1)} on ${cpus().length} CPUs; bench 20 ms timer late p99 ${ms(r.tickLateP99, 1)} ms, max ${ms(r.tickLateMax, 1)} ms; event-loop delay p99 ${ms(r.loopDelayP99, 1)} ms, max ${ms(r.loopDelayMax, 1)} ms`,
   );
   console.log(
     `  only while all ${r.bridged} were bridged (no signalling): latency p50 ${ms(r.windowLatencyP50, 3)} ms, p99 ${ms(r.windowLatencyP99, 3)} ms, max ${ms(r.windowLatencyMax, 1)} ms;` +
@@ -1211,6 +1205,20 @@ async function main(): Promise<void> {
   } else {
     const met = allBridged && totalLost === 0;
     console.log(`${goal}: ${met ? 'met' : 'not met'} (${figures})`);
+    const lossy = results.filter((r) => lost(r.trunk) > 0);
+    if (lossy.length > 0) {
+      const alsoFloor = lossy.filter(
+        (r) => lost(r.floor) > 0 || (r.loopback !== undefined && lost(r.loopback) > 0),
+      );
+      const clean = results.filter((r) => lost(r.trunk) === 0 && r.trunk.bridged === r.trunk.calls).length;
+      console.log(
+        `  the trunk lost packets in ${lossy.length} of ${ROUNDS} round(s) and none in ${clean};` +
+          ` in ${alsoFloor.length} of those the floor or the bench alone (no trunk) lost packets too in the same round` +
+          (alsoFloor.length === lossy.length
+            ? ": this machine loses packets without any trunk (load, the bench's own event loop); the rounds' trunk/floor ratios say how much more the trunk phase lost"
+            : ''),
+      );
+    }
   }
   console.log(
     `teardown: ${cleanTeardown ? 'every call hung up, rtpengine list empty after each phase' : 'NOT clean (see above)'}`,

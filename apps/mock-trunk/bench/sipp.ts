@@ -21,6 +21,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exited, pct } from './common.js';
 
 const SIPP = process.env.SIPP_BIN ?? '/usr/bin/sipp';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -70,11 +71,6 @@ async function freeUdpPort(): Promise<number> {
   await new Promise<void>((r) => s.close(() => r()));
   return port;
 }
-
-const exited = (child: ChildProcess): Promise<number | null> =>
-  child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve(child.exitCode)
-    : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 
 /** Starts the trunk CLI and resolves with its UDP port once it prints where it listens. */
 async function startTrunk(
@@ -150,12 +146,6 @@ interface RunResult {
   readonly p99a: number;
   readonly p50t: number;
   readonly p99t: number;
-}
-
-function pct(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
 /** Runs the endpoint scenario at `rate` for SECONDS against `port` and reads its latency log. */
