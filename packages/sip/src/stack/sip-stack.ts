@@ -188,6 +188,13 @@ const OVERRIDABLE = new Set([
   'supported',
 ]);
 
+/** https://www.rfc-editor.org/rfc/rfc3261#section-17.1.3 : a client transaction is its top Via branch + method. */
+function clientKey(request: StackRequest): string {
+  const via = parseVia(getHeader(request, 'via') ?? '');
+  const branch = via === undefined ? '' : (param(via.params, 'branch') ?? '');
+  return `${branch}\u0000${request.method}`;
+}
+
 function synthResponse(request: StackRequest, status: number): StackResponse {
   const headers: [string, string][] = [];
   for (const name of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) {
@@ -210,7 +217,31 @@ interface ServerRecord {
 
 interface ClientRecord {
   readonly tx: InviteClientTransaction<StackResponse> | NonInviteClientTransaction<StackResponse>;
-  readonly handle: ClientTransactionImpl;
+  /**
+   * The application's handle, held until its final response is delivered (or an authenticated
+   * retry takes it over). The transaction lives on for Timer M / D / K only to absorb
+   * retransmissions, and must not keep the request, the response and the dialog alive meanwhile.
+   */
+  handle: ClientTransactionImpl | undefined;
+  /** `handle.authAttempts` when this transaction started: a retry's transaction has a higher one. */
+  readonly attempt: number;
+  /** The request as sent: retransmitted, and re-parsed for a forked 2xx after the final response. */
+  readonly data: Buffer;
+  readonly transport: Transport;
+  readonly remote: HostPort;
+  readonly credentials: readonly AuthCredentials[];
+  /** The From tag of the request, to match 2xx retransmissions to their dialog. */
+  readonly fromTag: string;
+  /** The ACK for a 300-699, built once and re-sent for each retransmission of that response. */
+  ack: Buffer | undefined;
+}
+
+/** What a UAC dialog is built from: the request as sent and where it went. */
+interface UacOrigin {
+  readonly request: StackRequest;
+  readonly transport: Transport;
+  readonly remote: HostPort;
+  readonly credentials: readonly AuthCredentials[];
 }
 
 /** The handle given to the application for a request it sends. */
@@ -413,12 +444,14 @@ class SipStackImpl implements SipStack, DialogHost {
     this.#closed = true;
     for (const d of [...this.#dialogs.values()]) d.terminate('closed');
     for (const r of [...this.#clients.values()]) {
+      const h = r.handle;
       r.tx.dispose();
-      r.handle.finish(
-        synthResponse(r.handle.request, 503),
+      if (h === undefined) continue;
+      h.finish(
+        synthResponse(h.request, 503),
         new TransactionError(TransactionErrorCode.Terminated, 'stack closed'),
       );
-      if (r.handle.cancelTimer !== undefined) this.clock.clearTimeout(r.handle.cancelTimer);
+      if (h.cancelTimer !== undefined) this.clock.clearTimeout(h.cancelTimer);
     }
     for (const r of [...this.#servers.values()]) r.tx.dispose();
     this.#clients.clear();
@@ -574,9 +607,6 @@ class SipStackImpl implements SipStack, DialogHost {
       reuse.cancelSent = false;
     }
     handle.dialog = dialog;
-    const via = parseVia(getHeader(request, 'via') ?? '');
-    const branch = via === undefined ? '' : (param(via.params, 'branch') ?? '');
-    const key = `${branch}\u0000${request.method}`;
     let data: Buffer;
     try {
       data = serializeWire(request);
@@ -594,50 +624,143 @@ class SipStackImpl implements SipStack, DialogHost {
       );
       return handle;
     }
-    const ctx = { clock: this.clock, timers: this.timers, reliable: transport.reliable };
-    let record: ClientRecord;
-    const send = (): void => {
-      this.#sendBytes(transport, data, remote, (err) => record.tx.transportError(err));
-    };
-    const onError = (error: TransactionError): void =>
-      handle.finish(synthResponse(request, error.status), error);
-    const onTerminated = (): void => {
-      if (this.#clients.get(key) === record) {
-        this.#clients.delete(key);
-        this.stats.activeTransactions--;
-      }
-      if (handle.cancelTimer !== undefined) this.clock.clearTimeout(handle.cancelTimer);
-    };
-    if (request.method === 'INVITE') {
-      const tx = new InviteClientTransaction<StackResponse>(ctx, {
-        sendRequest: send,
-        sendAck: (res) => this.#sendNon2xxAck(request, res, transport, remote),
-        onResponse: (status, res) => this.#onInviteResponse(handle, status, res),
-        onError,
-        onTerminated,
-      });
-      record = { tx, handle };
-      handle.onCancel = () => this.#sendCancel(handle, record);
-    } else {
-      const tx = new NonInviteClientTransaction<StackResponse>(ctx, {
-        sendRequest: send,
-        onResponse: (status, res) => {
-          if (status < 200) handle.events.emit('provisional', res);
-          else if (!this.#retryWithCredentials(handle, res)) handle.finish(res);
-        },
-        onError,
-        onTerminated,
-      });
-      record = { tx, handle };
-    }
+    const key = clientKey(request);
+    const record = this.#clientRecord(key, handle, request, data, transport, remote);
     this.#clients.set(key, record);
     this.stats.activeTransactions++;
+    if (request.method === 'INVITE') handle.onCancel = () => this.#sendCancel(handle, record);
     record.tx.start();
     return handle;
   }
 
+  /**
+   * Builds the transaction and its record in a scope of their own: the transaction's callbacks
+   * reach the application's handle only through `record.handle`, which is let go once the final
+   * response is delivered.
+   */
+  #clientRecord(
+    key: string,
+    handle: ClientTransactionImpl,
+    request: StackRequest,
+    data: Buffer,
+    transport: Transport,
+    remote: HostPort,
+  ): ClientRecord {
+    const ctx = { clock: this.clock, timers: this.timers, reliable: transport.reliable };
+    const fromTag = tagOf(getHeader(request, 'from')) ?? '';
+    let tx: ClientRecord['tx'];
+    const user = {
+      sendRequest: (): void => {
+        this.#sendBytes(transport, data, remote, (err) => tx.transportError(err));
+      },
+      onError: (error: TransactionError): void => {
+        const h = record.handle;
+        if (h === undefined) return;
+        h.finish(synthResponse(h.request, error.status), error);
+        this.#release(record);
+      },
+      onTerminated: (): void => {
+        if (this.#clients.get(key) === record) {
+          this.#clients.delete(key);
+          this.stats.activeTransactions--;
+        }
+        if (record.handle !== undefined) this.#release(record, true);
+      },
+    };
+    if (request.method === 'INVITE') {
+      tx = new InviteClientTransaction<StackResponse>(ctx, {
+        ...user,
+        sendAck: (res) => {
+          const h = record.handle;
+          if (record.ack === undefined && h !== undefined) record.ack = this.#non2xxAck(h.request, res);
+          if (record.ack !== undefined) this.#sendBytes(transport, record.ack, remote);
+        },
+        onResponse: (status, res) => {
+          const h = record.handle;
+          if (h !== undefined) {
+            this.#onInviteResponse(h, status, res);
+            if (status >= 200) this.#release(record);
+          } else if (status >= 200 && status < 300) {
+            this.#onLate2xx(record, res);
+          }
+        },
+      });
+    } else {
+      tx = new NonInviteClientTransaction<StackResponse>(ctx, {
+        ...user,
+        onResponse: (status, res) => {
+          const h = record.handle;
+          if (h === undefined) return;
+          if (status < 200) h.events.emit('provisional', res);
+          else if (!this.#retryWithCredentials(h, res)) h.finish(res);
+          if (status >= 200) this.#release(record);
+        },
+      });
+    }
+    const record: ClientRecord = {
+      tx,
+      handle,
+      attempt: handle.authAttempts,
+      data,
+      transport,
+      remote,
+      credentials: handle.credentials,
+      fromTag,
+      ack: undefined,
+    };
+    return record;
+  }
+
+  /**
+   * Lets go of the application's handle once its final response is delivered or an authenticated
+   * retry has taken it over (`always`: the transaction ended).
+   */
+  #release(record: ClientRecord, always = false): void {
+    const h = record.handle;
+    if (h === undefined) return;
+    const current = h.authAttempts === record.attempt;
+    if (!always && h.final === undefined && current) return;
+    record.handle = undefined;
+    if ((h.final !== undefined || current) && h.cancelTimer !== undefined) {
+      this.clock.clearTimeout(h.cancelTimer);
+      h.cancelTimer = undefined;
+    }
+  }
+
+  /**
+   * A 2xx retransmission (or another fork's 2xx) after the final response was delivered
+   * (RFC 6026 section 7.2, Accepted state): ACKed through its dialog; a fork's dialog is built
+   * from the request as sent, ACKed and hung up (RFC 3261 13.2.2.4).
+   */
+  #onLate2xx(record: ClientRecord, res: StackResponse): void {
+    const toTag = tagOf(getHeader(res, 'to'));
+    const cseq = parseCSeq(getHeader(res, 'cseq'));
+    if (toTag === undefined || cseq === undefined) return;
+    const dialog = this.#dialogs.get(dialogKey(getHeader(res, 'call-id') ?? '', record.fromTag, toTag));
+    if (dialog !== undefined) {
+      if (dialog.lastAck !== undefined && dialog.lastAck.seq === cseq.seq) {
+        this.#sendBytes(dialog.lastAck.transport, dialog.lastAck.data, dialog.lastAck.remote);
+      } else {
+        this.#sendAckFor(dialog, cseq.seq);
+      }
+      return;
+    }
+    const parsed = parseWire(record.data, record.transport.reliable);
+    if (!parsed.ok || parsed.value.kind !== 'request') return;
+    const origin: UacOrigin = {
+      request: parsed.value,
+      transport: record.transport,
+      remote: record.remote,
+      credentials: record.credentials,
+    };
+    const d = this.#createUacDialog(origin, res, toTag, 'confirmed');
+    if (d === undefined) return;
+    this.#sendAckFor(d, cseq.seq);
+    d.request('BYE');
+  }
+
   /** https://www.rfc-editor.org/rfc/rfc3261#section-17.1.1.3 : ACK for a 300-699, same branch as the INVITE. */
-  #sendNon2xxAck(invite: StackRequest, res: StackResponse, transport: Transport, remote: HostPort): void {
+  #non2xxAck(invite: StackRequest, res: StackResponse): Buffer {
     const cseq = parseCSeq(getHeader(invite, 'cseq'));
     const headers: [string, string][] = [
       ['Via', getHeaderValues(invite, 'via')[0] ?? ''],
@@ -648,8 +771,7 @@ class SipStackImpl implements SipStack, DialogHost {
       ['CSeq', `${cseq?.seq ?? 1} ACK`],
     ];
     for (const f of invite.headers) if (f.key === 'route') headers.push([f.name, f.value]);
-    const ack = makeRequest('ACK', invite.uri, headers, Buffer.alloc(0));
-    this.#sendBytes(transport, serializeWire(ack), remote);
+    return serializeWire(makeRequest('ACK', invite.uri, headers, Buffer.alloc(0)));
   }
 
   /** https://www.rfc-editor.org/rfc/rfc3261#section-9.1 : CANCEL mirrors the INVITE (same branch, CSeq number). */
@@ -688,7 +810,10 @@ class SipStackImpl implements SipStack, DialogHost {
       // https://www.rfc-editor.org/rfc/rfc3261#section-12.1.2 : a 1xx with a to-tag creates an early dialog.
       if (status > 100 && toTag !== undefined && handle.dialog === undefined) {
         const d = this.#createUacDialog(handle, res, toTag, 'early');
-        if (d !== undefined) handle.events.emit('dialog', d);
+        if (d !== undefined) {
+          handle.dialog = d;
+          handle.events.emit('dialog', d);
+        }
       }
       handle.events.emit('provisional', res);
       if (handle.cancelRequested) handle.onCancel?.();
@@ -806,12 +931,12 @@ class SipStackImpl implements SipStack, DialogHost {
   }
 
   #createUacDialog(
-    handle: ClientTransactionImpl,
+    origin: UacOrigin,
     res: StackResponse,
     toTag: string,
     state: 'early' | 'confirmed',
   ): DialogImpl | undefined {
-    const req = handle.request;
+    const req = origin.request;
     const callId = getHeader(req, 'call-id') ?? '';
     const from = getHeader(req, 'from') ?? '';
     const fromTag = tagOf(from) ?? '';
@@ -830,13 +955,12 @@ class SipStackImpl implements SipStack, DialogHost {
       routeSet,
       localSeq: cseq?.seq ?? 1,
       remoteSeq: undefined,
-      transport: handle.transport.protocol,
-      flow: handle.remote,
+      transport: origin.transport.protocol,
+      flow: origin.remote,
     });
-    d.credentials = handle.credentials;
+    d.credentials = origin.credentials;
     this.#dialogs.set(d.key, d);
     this.stats.activeDialogs++;
-    if (state === 'early') handle.dialog = d;
     return d;
   }
 

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, createSipStack } from '../../src/index.js';
 import type { Dialog, SipStack, StackError, WireMessageEvent } from '../../src/index.js';
@@ -132,6 +134,99 @@ describe('UAC dialogs and robustness', () => {
     );
     expect((await r.response).status).toBe(503);
     expect(r.error?.code).toBe('TRANSPORT_ERROR');
+  });
+});
+
+/** A response to `request` (raw text) copying Via, From, Call-ID and CSeq, with a To tag. */
+function rawResponse(request: string, status: string, toTag: string, contactPort: number): string {
+  const line = (name: string) => request.split('\r\n').find((l) => l.startsWith(`${name}:`)) ?? '';
+  return [
+    `SIP/2.0 ${status}`,
+    line('Via'),
+    line('From'),
+    `${line('To')};tag=${toTag}`,
+    line('Call-ID'),
+    line('CSeq'),
+    `Contact: <sip:callee@127.0.0.1:${contactPort}>`,
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
+}
+
+/** Collects garbage now (the flag is set at run time; the worker was started without it). */
+function collectGarbage(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  // A WeakRef's target is kept until the current job ends: collect on a later turn.
+  return new Promise((resolve) =>
+    setImmediate(() => {
+      gc();
+      setImmediate(resolve);
+    }),
+  );
+}
+
+describe('client transactions after the final response', () => {
+  const sent = (all: string[], prefix: string) => all.filter((m) => m.startsWith(prefix));
+
+  it('a 2xx retransmission is re-ACKed with the same bytes; a forked 2xx is ACKed and hung up; the handle is not kept', async () => {
+    const stack = await createSipStack({ listen: [{ transport: 'udp' }] });
+    const peer = await rawPeer();
+    open.push(stack, peer);
+    let call: ReturnType<SipStack['sendRequest']> | undefined = stack.sendRequest(
+      { method: 'INVITE', uri: `sip:callee@127.0.0.1:${peer.port}` },
+      { destination: { transport: 'udp', host: '127.0.0.1', port: peer.port } },
+    );
+    await peer.waitFor((all) => sent(all, 'INVITE ').length > 0);
+    const invite = sent(peer.received, 'INVITE ')[0]!;
+    const ok = rawResponse(invite, '200 OK', 'fork1', peer.port);
+    await peer.send(ok, stack.addresses[0]!.port);
+    expect((await call.response).status).toBe(200);
+    await peer.waitFor((all) => sent(all, 'ACK ').length === 1);
+    const handle = new WeakRef(call);
+    call = undefined;
+    await collectGarbage();
+    // Accepted (RFC 6026): the transaction waits out Timer M without the application's handle.
+    expect(handle.deref()).toBeUndefined();
+    expect(stack.stats.activeTransactions).toBe(1);
+
+    await peer.send(ok, stack.addresses[0]!.port);
+    await peer.waitFor((all) => sent(all, 'ACK ').length === 2);
+    const [ack1, ack2] = sent(peer.received, 'ACK ');
+    expect(ack2).toBe(ack1);
+
+    await peer.send(rawResponse(invite, '200 OK', 'fork2', peer.port), stack.addresses[0]!.port);
+    await peer.waitFor((all) => sent(all, 'BYE ').length === 1);
+    const acks = sent(peer.received, 'ACK ');
+    expect(acks).toHaveLength(3);
+    expect(acks[2]).toMatch(/^To: .*;tag=fork2\r$/m);
+    expect(sent(peer.received, 'BYE ')[0]).toMatch(/^To: .*;tag=fork2\r$/m);
+  });
+
+  it('a retransmitted 486 is re-ACKed with the same bytes while the handle is already gone', async () => {
+    const stack = await createSipStack({ listen: [{ transport: 'udp' }] });
+    const peer = await rawPeer();
+    open.push(stack, peer);
+    let call: ReturnType<SipStack['sendRequest']> | undefined = stack.sendRequest(
+      { method: 'INVITE', uri: `sip:callee@127.0.0.1:${peer.port}` },
+      { destination: { transport: 'udp', host: '127.0.0.1', port: peer.port } },
+    );
+    await peer.waitFor((all) => sent(all, 'INVITE ').length > 0);
+    const busy = rawResponse(sent(peer.received, 'INVITE ')[0]!, '486 Busy Here', 'b1', peer.port);
+    await peer.send(busy, stack.addresses[0]!.port);
+    expect((await call.response).status).toBe(486);
+    await peer.waitFor((all) => sent(all, 'ACK ').length === 1);
+    const handle = new WeakRef(call);
+    call = undefined;
+    await collectGarbage();
+    expect(handle.deref()).toBeUndefined();
+    expect(stack.stats.activeTransactions).toBe(1); // Completed, Timer D
+    await peer.send(busy, stack.addresses[0]!.port);
+    await peer.waitFor((all) => sent(all, 'ACK ').length === 2);
+    const [ack1, ack2] = sent(peer.received, 'ACK ');
+    expect(ack2).toBe(ack1);
+    expect(ack1).toMatch(/^CSeq: 1 ACK\r$/m);
   });
 });
 
