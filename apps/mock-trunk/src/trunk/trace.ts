@@ -25,6 +25,32 @@ export function summarize(raw: string): string {
 }
 
 /**
+ * A string of its own: V8 keeps a substring (or a regex capture) as a view of its parent, so a
+ * short value taken from a message's text would keep the whole text alive.
+ */
+function own(value: string): string {
+  return value.length < 13 ? value : Buffer.from(value, 'utf8').toString('utf8');
+}
+
+/**
+ * The message's bytes in a backing store of their own: an outgoing message is usually a slice of
+ * Node's shared 8 KiB buffer pool, which a long-lived event would otherwise pin.
+ */
+function ownBytes(data: Buffer): Buffer {
+  if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) return data;
+  const copy = Buffer.allocUnsafeSlow(data.length);
+  data.copy(copy);
+  return copy;
+}
+
+const BYTES = Symbol('bytes');
+
+/** `raw`, decoded on each read from the bytes the event keeps. */
+function rawText(this: { readonly [BYTES]: Buffer }): string {
+  return this[BYTES].toString('utf8');
+}
+
+/**
  * Turns wire messages into {@link SipTraceEvent}s tagged with the trunk call and leg. Resolution
  * waits a microtask so that a request's handler (which binds its Call-ID) runs first.
  */
@@ -65,19 +91,25 @@ export class SipTracer {
     this.#pending = [];
     for (const { message, raw, callId } of batch) {
       const b = this.#bindings.get(callId);
-      this.#emit({
-        type: 'sip',
+      // The buffer keeps up to 20 000 events, most of them for seconds: each keeps its message as
+      // bytes (off the JavaScript heap) and decodes `raw` when it is read, instead of holding a
+      // kilobyte of text that every young-generation collection would copy.
+      const event = {
+        type: 'sip' as const,
         at: message.at,
         direction: message.direction,
         transport: message.transport,
         local: hostPort(message.local),
         remote: hostPort(message.remote),
-        callId,
+        callId: own(callId),
         call: b?.call,
         leg: b?.leg,
-        raw,
-        summary: summarize(raw),
-      });
+        summary: own(summarize(raw)),
+        [BYTES]: ownBytes(message.data),
+      };
+      // An own enumerable accessor: spread, JSON and structuredClone still see `raw`.
+      const traced = Object.defineProperty(event, 'raw', { get: rawText, enumerable: true });
+      this.#emit(traced as typeof event & { readonly raw: string });
     }
   }
 }
