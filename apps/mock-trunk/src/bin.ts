@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: it tunes the heap before the rest of the CLI is loaded.
+import './young-generation.js';
 import { runCli } from './cli.js';
 
 const result = await runCli(process.argv.slice(2), {
