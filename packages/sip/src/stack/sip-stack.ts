@@ -753,9 +753,14 @@ class SipStackImpl implements SipStack, DialogHost {
       remote: record.remote,
       credentials: record.credentials,
     };
+    this.#ackAndHangUp(origin, res, toTag, cseq.seq);
+  }
+
+  /** https://www.rfc-editor.org/rfc/rfc3261#section-13.2.2.4 : a 2xx nobody wants is ACKed, then hung up. */
+  #ackAndHangUp(origin: UacOrigin, res: StackResponse, toTag: string, seq: number): void {
     const d = this.#createUacDialog(origin, res, toTag, 'confirmed');
     if (d === undefined) return;
-    this.#sendAckFor(d, cseq.seq);
+    this.#sendAckFor(d, seq);
     d.request('BYE');
   }
 
@@ -892,14 +897,11 @@ class SipStackImpl implements SipStack, DialogHost {
     const callId = getHeader(res, 'call-id') ?? '';
     const fromTag = tagOf(getHeader(handle.request, 'from')) ?? '';
     let dialog = this.#dialogs.get(dialogKey(callId, fromTag, toTag));
-    const fresh = handle.final === undefined;
+    // The first 2xx: later ones reach #onLate2xx, the handle being let go at the final response.
     if (dialog === undefined) {
-      if (!fresh || handle.dialog?.state === 'confirmed') {
-        // A 2xx from another fork, or after the dialog ended: ACK it and hang up (RFC 3261 13.2.2.4).
-        const d = this.#createUacDialog(handle, res, toTag, 'confirmed');
-        if (d === undefined) return;
-        this.#sendAckFor(d, cseq.seq);
-        d.request('BYE');
+      if (handle.dialog?.state === 'confirmed') {
+        // A 2xx from another fork after the dialog ended.
+        this.#ackAndHangUp(handle, res, toTag, cseq.seq);
         return;
       }
       dialog = this.#createUacDialog(handle, res, toTag, 'confirmed');
@@ -923,11 +925,9 @@ class SipStackImpl implements SipStack, DialogHost {
     } else {
       this.#sendAckFor(dialog, cseq.seq);
     }
-    if (fresh) {
-      handle.finish(res);
-      // https://www.rfc-editor.org/rfc/rfc3261#section-9.1 : a CANCEL lost the race: hang up.
-      if (handle.cancelRequested) dialog.request('BYE');
-    }
+    handle.finish(res);
+    // https://www.rfc-editor.org/rfc/rfc3261#section-9.1 : a CANCEL lost the race: hang up.
+    if (handle.cancelRequested) dialog.request('BYE');
   }
 
   #createUacDialog(

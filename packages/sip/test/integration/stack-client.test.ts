@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, createSipStack } from '../../src/index.js';
-import type { Dialog, SipStack, StackError, WireMessageEvent } from '../../src/index.js';
+import type { ClientTransaction, Dialog, SipStack, StackError, WireMessageEvent } from '../../src/index.js';
 import { rawPeer } from '../helpers/raw-peer.js';
 
 const open: { close(): Promise<void> }[] = [];
@@ -169,23 +169,34 @@ function collectGarbage(): Promise<void> {
 
 describe('client transactions after the final response', () => {
   const sent = (all: string[], prefix: string) => all.filter((m) => m.startsWith(prefix));
-
-  it('a 2xx retransmission is re-ACKed with the same bytes; a forked 2xx is ACKed and hung up; the handle is not kept', async () => {
+  /** A stack that has sent an INVITE to a raw peer, once the peer has it. */
+  const inviteSent = async () => {
     const stack = await createSipStack({ listen: [{ transport: 'udp' }] });
     const peer = await rawPeer();
     open.push(stack, peer);
-    let call: ReturnType<SipStack['sendRequest']> | undefined = stack.sendRequest(
-      { method: 'INVITE', uri: `sip:callee@127.0.0.1:${peer.port}` },
-      { destination: { transport: 'udp', host: '127.0.0.1', port: peer.port } },
-    );
+    // Held only here: a test drops it to see that the stack lets go of it too.
+    const started: { stack: SipStack; peer: typeof peer; call: ClientTransaction | undefined } = {
+      stack,
+      peer,
+      call: stack.sendRequest(
+        { method: 'INVITE', uri: `sip:callee@127.0.0.1:${peer.port}` },
+        { destination: { transport: 'udp', host: '127.0.0.1', port: peer.port } },
+      ),
+    };
     await peer.waitFor((all) => sent(all, 'INVITE ').length > 0);
+    return started;
+  };
+
+  it('a 2xx retransmission is re-ACKed with the same bytes; a forked 2xx is ACKed and hung up; the handle is not kept', async () => {
+    const started = await inviteSent();
+    const { stack, peer } = started;
     const invite = sent(peer.received, 'INVITE ')[0]!;
     const ok = rawResponse(invite, '200 OK', 'fork1', peer.port);
     await peer.send(ok, stack.addresses[0]!.port);
-    expect((await call.response).status).toBe(200);
+    expect((await started.call!.response).status).toBe(200);
     await peer.waitFor((all) => sent(all, 'ACK ').length === 1);
-    const handle = new WeakRef(call);
-    call = undefined;
+    const handle = new WeakRef(started.call!);
+    started.call = undefined;
     await collectGarbage();
     // Accepted (RFC 6026): the transaction waits out Timer M without the application's handle.
     expect(handle.deref()).toBeUndefined();
@@ -205,20 +216,14 @@ describe('client transactions after the final response', () => {
   });
 
   it('a retransmitted 486 is re-ACKed with the same bytes while the handle is already gone', async () => {
-    const stack = await createSipStack({ listen: [{ transport: 'udp' }] });
-    const peer = await rawPeer();
-    open.push(stack, peer);
-    let call: ReturnType<SipStack['sendRequest']> | undefined = stack.sendRequest(
-      { method: 'INVITE', uri: `sip:callee@127.0.0.1:${peer.port}` },
-      { destination: { transport: 'udp', host: '127.0.0.1', port: peer.port } },
-    );
-    await peer.waitFor((all) => sent(all, 'INVITE ').length > 0);
+    const started = await inviteSent();
+    const { stack, peer } = started;
     const busy = rawResponse(sent(peer.received, 'INVITE ')[0]!, '486 Busy Here', 'b1', peer.port);
     await peer.send(busy, stack.addresses[0]!.port);
-    expect((await call.response).status).toBe(486);
+    expect((await started.call!.response).status).toBe(486);
     await peer.waitFor((all) => sent(all, 'ACK ').length === 1);
-    const handle = new WeakRef(call);
-    call = undefined;
+    const handle = new WeakRef(started.call!);
+    started.call = undefined;
     await collectGarbage();
     expect(handle.deref()).toBeUndefined();
     expect(stack.stats.activeTransactions).toBe(1); // Completed, Timer D
