@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// First: it tunes the heap before the rest of the CLI is loaded.
-import './young-generation.js';
 import { runCli } from './cli.js';
+import { keepYoungGenerationSmall } from './young-generation.js';
+
+keepYoungGenerationSmall(process.execArgv, process.env['NODE_OPTIONS']);
 
 const result = await runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
