@@ -738,11 +738,7 @@ class SipStackImpl implements SipStack, DialogHost {
     if (toTag === undefined || cseq === undefined) return;
     const dialog = this.#dialogs.get(dialogKey(getHeader(res, 'call-id') ?? '', record.fromTag, toTag));
     if (dialog !== undefined) {
-      if (dialog.lastAck !== undefined && dialog.lastAck.seq === cseq.seq) {
-        this.#sendBytes(dialog.lastAck.transport, dialog.lastAck.data, dialog.lastAck.remote);
-      } else {
-        this.#sendAckFor(dialog, cseq.seq);
-      }
+      this.#ack2xx(dialog, cseq.seq);
       return;
     }
     const parsed = parseWire(record.data, record.transport.reliable);
@@ -754,6 +750,18 @@ class SipStackImpl implements SipStack, DialogHost {
       credentials: record.credentials,
     };
     this.#ackAndHangUp(origin, res, toTag, cseq.seq);
+  }
+
+  /**
+   * https://www.rfc-editor.org/rfc/rfc3261#section-13.2.2.4 : the UAC core ACKs every 2xx; a
+   * retransmission gets the ACK already sent for its CSeq.
+   */
+  #ack2xx(dialog: DialogImpl, seq: number): void {
+    if (dialog.lastAck !== undefined && dialog.lastAck.seq === seq) {
+      this.#sendBytes(dialog.lastAck.transport, dialog.lastAck.data, dialog.lastAck.remote);
+    } else {
+      this.#sendAckFor(dialog, seq);
+    }
   }
 
   /** https://www.rfc-editor.org/rfc/rfc3261#section-13.2.2.4 : a 2xx nobody wants is ACKed, then hung up. */
@@ -919,12 +927,7 @@ class SipStackImpl implements SipStack, DialogHost {
         handle.events.emit('dialog', dialog);
       }
     }
-    // https://www.rfc-editor.org/rfc/rfc3261#section-13.2.2.4 : the UAC core ACKs every 2xx (retransmissions too).
-    if (dialog.lastAck !== undefined && dialog.lastAck.seq === cseq.seq) {
-      this.#sendBytes(dialog.lastAck.transport, dialog.lastAck.data, dialog.lastAck.remote);
-    } else {
-      this.#sendAckFor(dialog, cseq.seq);
-    }
+    this.#ack2xx(dialog, cseq.seq);
     handle.finish(res);
     // https://www.rfc-editor.org/rfc/rfc3261#section-9.1 : a CANCEL lost the race: hang up.
     if (handle.cancelRequested) dialog.request('BYE');
