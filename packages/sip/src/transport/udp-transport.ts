@@ -1,5 +1,6 @@
 import * as dgram from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import * as dns from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import type { SipLogger } from './logger.js';
 import type { HostPort, Transport, TransportAddress, TransportHandlers } from './transport-types.js';
 
@@ -14,6 +15,19 @@ export interface UdpTransportOptions {
   /** Where drops and socket errors are logged. */
   readonly logger: SipLogger;
 }
+
+/**
+ * The socket's resolver. Node's default, `dns.lookup`, answers even an IP literal on the next
+ * tick, so a datagram sent from a chain of promise callbacks waited until the whole chain had run
+ * (a REFER's 202 left only after the NOTIFY and the INVITE built behind it). A literal needs no
+ * resolving and is answered at once, so the datagram goes out when `send` is called; names still
+ * go to `dns.lookup`. Send callbacks stay asynchronous (Node reports them on the next tick).
+ */
+const lookupLiteral: NonNullable<dgram.SocketOptions['lookup']> = (hostname, options, callback) => {
+  const family = isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else dns.lookup(hostname, options, callback);
+};
 
 /**
  * Binds a UDP socket and returns a {@link Transport}: one datagram is one message
@@ -31,6 +45,7 @@ export async function createUdpTransport(
   const socket = dgram.createSocket({
     type: family === 'IPv6' ? 'udp6' : 'udp4',
     ipv6Only: family === 'IPv6',
+    lookup: lookupLiteral,
   });
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
