@@ -37,6 +37,22 @@ describe('E.164', () => {
     expect(isE164('+14150000000')).toBe(false);
     expect(hasE164Syntax(12 as unknown as string)).toBe(false);
   });
+
+  it('answers the same for a number asked again, after thousands of other numbers', () => {
+    const first = ['+14155551234', '+14165550199', '+14150000000', '+442079460000'].map(countryOfNumber);
+    // More distinct numbers than the remembered verdicts hold, valid and not.
+    for (let i = 0; i < 3000; i++) {
+      const number = `+1415555${String(i).padStart(4, '0')}`;
+      expect(countryOfNumber(number)).toBe('US');
+      expect(countryOfNumber(`+1415000${String(i).padStart(4, '0')}`)).toBeUndefined();
+    }
+    expect(['+14155551234', '+14165550199', '+14150000000', '+442079460000'].map(countryOfNumber)).toEqual(
+      first,
+    );
+    expect(first).toEqual(['US', 'CA', undefined, 'GB']);
+    expect(isE164('+14150000000')).toBe(false);
+    expect(isE164('+14155551234')).toBe(true);
+  });
 });
 
 describe('private and reserved addresses', () => {
