@@ -1,12 +1,43 @@
 import type { BackendWireMessage } from '../backend/types.js';
 import type { CallLeg, SipTraceEvent } from '../observe/types.js';
 
-// Compiled once: the tracer reads these two headers from every message in and out.
-const CALL_ID = /^(?:Call-ID|i)[ \t]*:[ \t]*(.*)$/im;
-const CSEQ = /^CSeq[ \t]*:[ \t]*(.*)$/im;
+const LF = 0x0a;
+const COLON = 0x3a;
 
-function header(text: string, re: RegExp): string | undefined {
-  return re.exec(text)?.[1]?.trim();
+/** Whether bytes `[start, end)` of `data`, less trailing blanks, spell `lower` in any case (ASCII). */
+function nameIs(data: Buffer, start: number, end: number, lower: string): boolean {
+  let e = end;
+  while (e > start && (data[e - 1] === 0x20 || data[e - 1] === 0x09)) e--;
+  if (e - start !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    const b = data[start + i] ?? 0;
+    if ((b >= 0x41 && b <= 0x5a ? b | 0x20 : b) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * The value of the first header named `name` (or `compact`) in the message head. It reads the
+ * bytes in place and decodes only that value: the tracer looks at two headers of every message
+ * in and out, and decoding each whole message to find them would cost more than the rest of it.
+ */
+function headerOf(data: Buffer, name: string, compact?: string): string | undefined {
+  let pos = data.indexOf(LF) + 1;
+  while (pos > 0 && pos < data.length) {
+    const lf = data.indexOf(LF, pos);
+    const end = lf < 0 ? data.length : lf;
+    if (end - pos <= 1) return undefined; // the blank line ending the head
+    let colon = pos;
+    while (colon < end && data[colon] !== COLON) colon++;
+    if (
+      colon < end &&
+      (nameIs(data, pos, colon, name) || (compact !== undefined && nameIs(data, pos, colon, compact)))
+    ) {
+      return data.toString('utf8', colon + 1, end).trim();
+    }
+    pos = end + 1;
+  }
+  return undefined;
 }
 
 function hostPort(a: { readonly host: string; readonly port: number }): string {
@@ -14,22 +45,15 @@ function hostPort(a: { readonly host: string; readonly port: number }): string {
 }
 
 /** `"REFER"` for a request, `"202 Accepted (REFER)"` for a response. */
-export function summarize(raw: string): string {
-  const end = raw.indexOf('\r\n');
-  const first = end < 0 ? raw : raw.slice(0, end);
+export function summarize(data: Buffer): string {
+  const cr = data.indexOf('\r\n');
+  const first = data.toString('utf8', 0, cr < 0 ? data.length : cr);
   if (first.startsWith('SIP/2.0 ')) {
-    const method = header(raw, CSEQ)?.split(/\s+/)[1] ?? '?';
+    const method = headerOf(data, 'cseq')?.split(/\s+/)[1] ?? '?';
     return `${first.slice(8)} (${method})`;
   }
-  return first.split(' ')[0] ?? first;
-}
-
-/**
- * A string of its own: V8 keeps a substring (or a regex capture) as a view of its parent, so a
- * short value taken from a message's text would keep the whole text alive.
- */
-function own(value: string): string {
-  return value.length < 13 ? value : Buffer.from(value, 'utf8').toString('utf8');
+  const space = first.indexOf(' ');
+  return space < 0 ? first : first.slice(0, space);
 }
 
 /**
@@ -57,7 +81,7 @@ function rawText(this: { readonly [BYTES]: Buffer }): string {
 export class SipTracer {
   readonly #bindings = new Map<string, { call: string; leg: CallLeg }>();
   readonly #emit: (event: SipTraceEvent) => void;
-  #pending: { message: BackendWireMessage; raw: string; callId: string }[] = [];
+  #pending: { message: BackendWireMessage; callId: string }[] = [];
 
   constructor(emit: (event: SipTraceEvent) => void) {
     this.#emit = emit;
@@ -80,16 +104,15 @@ export class SipTracer {
 
   /** Records one message. */
   push(message: BackendWireMessage): void {
-    const raw = message.data.toString('utf8');
-    const callId = header(raw, CALL_ID) ?? '';
+    const callId = headerOf(message.data, 'call-id', 'i') ?? '';
     if (this.#pending.length === 0) queueMicrotask(() => this.#flush());
-    this.#pending.push({ message, raw, callId });
+    this.#pending.push({ message, callId });
   }
 
   #flush(): void {
     const batch = this.#pending;
     this.#pending = [];
-    for (const { message, raw, callId } of batch) {
+    for (const { message, callId } of batch) {
       const b = this.#bindings.get(callId);
       // The buffer keeps up to 20 000 events, most of them for seconds: each keeps its message as
       // bytes (off the JavaScript heap) and decodes `raw` when it is read, instead of holding a
@@ -101,10 +124,10 @@ export class SipTracer {
         transport: message.transport,
         local: hostPort(message.local),
         remote: hostPort(message.remote),
-        callId: own(callId),
+        callId,
         call: b?.call,
         leg: b?.leg,
-        summary: own(summarize(raw)),
+        summary: summarize(message.data),
         [BYTES]: ownBytes(message.data),
       };
       // An own enumerable accessor: spread, JSON and structuredClone still see `raw`.

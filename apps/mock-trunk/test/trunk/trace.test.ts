@@ -15,10 +15,10 @@ const TEXT = [
   '',
 ].join('\r\n');
 
-async function traceOne(data: Buffer): Promise<SipTraceEvent> {
+async function traceOne(data: Buffer, callId = 'trace-call-id-0123456789@127.0.0.1'): Promise<SipTraceEvent> {
   const events: SipTraceEvent[] = [];
   const tracer = new SipTracer((e) => events.push(e));
-  tracer.bind('trace-call-id-0123456789@127.0.0.1', 'call-7', 'endpoint');
+  tracer.bind(callId, 'call-7', 'endpoint');
   tracer.push({
     direction: 'out',
     transport: 'udp',
@@ -64,5 +64,37 @@ describe('SipTracer', () => {
     data.fill(0x20);
     expect(e.raw).toBe(TEXT);
     expect(e.summary).toBe('202 Accepted (REFER)');
+  });
+
+  it('finds Call-ID and CSeq in any case, with blanks before the colon, and stops at the body', async () => {
+    const text = [
+      'NOTIFY sip:+14155550100@127.0.0.1:5070 SIP/2.0',
+      'Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKtrace2',
+      'CALL-ID :  upper-case-call-id ',
+      'cseq: 7 NOTIFY',
+      'Content-Type: message/sipfrag;version=2.0',
+      'Content-Length: 39',
+      '',
+      'SIP/2.0 100 Trying\r\nCall-ID: not-this-one',
+    ].join('\r\n');
+    const e = await traceOne(Buffer.from(text, 'utf8'), 'upper-case-call-id');
+    expect(e).toMatchObject({ callId: 'upper-case-call-id', call: 'call-7', summary: 'NOTIFY' });
+  });
+
+  it('leaves a message without Call-ID or CSeq untagged, and a header in the body unread', async () => {
+    const text =
+      'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP x;branch=z9hG4bK3\r\nX-Note: no colon here\r\n\r\nCall-ID: body\r\nCSeq: 1 BYE\r\n';
+    const e = await traceOne(Buffer.from(text, 'utf8'));
+    expect(e.callId).toBe('');
+    expect(e.call).toBeUndefined();
+    expect(e.summary).toBe('200 OK (?)');
+  });
+
+  it('does not mistake a header whose name only looks like Call-ID once bytes are case-folded', async () => {
+    // "Call\rID" differs from "Call-ID" only in a byte that a blind 0x20 OR would turn into "-".
+    const text = 'BYE sip:a@127.0.0.1 SIP/2.0\r\nCall\rID: wrong\nCall-ID: right\r\nCSeq: 2 BYE\r\n\r\n';
+    const e = await traceOne(Buffer.from(text, 'latin1'), 'right');
+    expect(e.callId).toBe('right');
+    expect(e.summary).toBe('BYE');
   });
 });
