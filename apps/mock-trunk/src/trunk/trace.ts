@@ -17,9 +17,9 @@ function nameIs(data: Buffer, start: number, end: number, lower: string): boolea
 }
 
 /**
- * The value of the first header named `name` (or `compact`) in the message head. It reads the
- * bytes in place and decodes only that value: the tracer looks at two headers of every message
- * in and out, and decoding each whole message to find them would cost more than the rest of it.
+ * The value of the first header named `name` (or `compact`) in the message head. The tracer
+ * looks at two headers of every message in and out, so it reads the bytes in place and decodes
+ * only the value it wants, never the whole message.
  */
 function headerOf(data: Buffer, name: string, compact?: string): string | undefined {
   let pos = data.indexOf(LF) + 1;

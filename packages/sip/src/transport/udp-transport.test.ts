@@ -7,7 +7,6 @@ const logger = { debug() {}, info() {}, warn() {}, error() {} };
 async function pair(): Promise<{
   a: Transport;
   b: Transport;
-  received: InboundMessage[];
   next: () => Promise<InboundMessage>;
 }> {
   const received: InboundMessage[] = [];
@@ -26,7 +25,7 @@ async function pair(): Promise<{
     while (received.length === 0) await new Promise<void>((r) => (wake = r));
     return received.shift()!;
   };
-  return { a, b, received, next };
+  return { a, b, next };
 }
 
 describe('UDP transport', () => {
