@@ -219,12 +219,20 @@ function asDirection(value: string | undefined): MediaDirection | undefined {
  * Static payload types 0 and 8 count as PCMU/PCMA even without `a=rtpmap` (RFC 3551 section 6).
  */
 export function parseRemoteMedia(sdp: string): MediaResult<RemoteMedia> {
-  let session: sdpTransform.SessionDescription;
+  const session = parseSession(sdp);
+  return session.ok ? remoteMediaOf(session.value) : session;
+}
+
+function parseSession(sdp: string): MediaResult<sdpTransform.SessionDescription> {
   try {
-    session = sdpTransform.parse(sdp);
+    return { ok: true, value: sdpTransform.parse(sdp) };
   } catch (cause) {
     return { ok: false, error: new MediaError(MediaErrorCode.SDP_INVALID, 'unparsable SDP', { cause }) };
   }
+}
+
+/** {@link parseRemoteMedia} of an SDP already parsed by sdp-transform. */
+function remoteMediaOf(session: sdpTransform.SessionDescription): MediaResult<RemoteMedia> {
   if (!Array.isArray(session.media)) {
     return { ok: false, error: new MediaError(MediaErrorCode.SDP_INVALID, 'SDP has no m= line') };
   }
@@ -295,15 +303,13 @@ export function parseRemoteMedia(sdp: string): MediaResult<RemoteMedia> {
  * transfer").
  */
 export function withG711Codecs(sdp: string, codecs: readonly G711Codec[]): MediaResult<string> {
-  const parsed = parseRemoteMedia(sdp);
+  const parsedSession = parseSession(sdp);
+  if (!parsedSession.ok) return parsedSession;
+  const session = parsedSession.value;
+  const parsed = remoteMediaOf(session);
   if (!parsed.ok) return parsed;
-  const session = sdpTransform.parse(sdp);
-  const audio = session.media.find((m) => m.type === 'audio' && m.port !== 0);
-  if (!audio)
-    return {
-      ok: false,
-      error: new MediaError(MediaErrorCode.SDP_NO_AUDIO, 'SDP has no active audio stream'),
-    };
+  // remoteMediaOf found this stream: the first active audio one.
+  const audio = session.media.find((m) => m.type === 'audio' && m.port !== 0)!;
   const listed = new Set(parsed.value.codecs.map((c) => c.codec));
   const payloads = String(audio.payloads ?? '')
     .split(/\s+/)
