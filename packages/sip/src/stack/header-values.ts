@@ -40,22 +40,47 @@ export function formatVia(via: ViaValue): string {
   return `SIP/2.0/${via.transport} ${host}${port}${formatParams(via.params)}`;
 }
 
+/**
+ * Calls `visit` with each `name[=value]` of `;a=b;c` (name trimmed and lower-cased, value trimmed,
+ * empty parts skipped) until it returns true. Walks the text with `indexOf`: parameters are read
+ * on every message, and a split and a trim per part would allocate for each.
+ */
+function eachParam(text: string, visit: (name: string, value: string | undefined) => boolean): void {
+  const n = text.length;
+  let start = 0;
+  let eq = -1; // the first '=' at or after `start`, found again only once passed (linear in `text`)
+  while (start <= n) {
+    let end = text.indexOf(';', start);
+    if (end < 0) end = n;
+    if (eq < start && eq !== -2) {
+      eq = text.indexOf('=', start);
+      if (eq < 0) eq = -2; // none left
+    }
+    if (eq >= 0 && eq < end) {
+      if (visit(text.slice(start, eq).trim().toLowerCase(), text.slice(eq + 1, end).trim())) return;
+    } else if (end > start) {
+      const name = text.slice(start, end).trim();
+      if (name !== '' && visit(name.toLowerCase(), undefined)) return;
+    }
+    start = end + 1;
+  }
+}
+
 /** Parses `;a=b;c` into pairs. */
 export function parseParams(text: string): [string, string | undefined][] {
   const out: [string, string | undefined][] = [];
-  for (const part of text.split(';')) {
-    const p = part.trim();
-    if (p === '') continue;
-    const eq = p.indexOf('=');
-    if (eq < 0) out.push([p.toLowerCase(), undefined]);
-    else out.push([p.slice(0, eq).trim().toLowerCase(), p.slice(eq + 1).trim()]);
-  }
+  eachParam(text, (name, value) => {
+    out.push([name, value]);
+    return false;
+  });
   return out;
 }
 
 /** Serializes parameter pairs as `;a=b;c`. */
 export function formatParams(params: readonly [string, string | undefined][]): string {
-  return params.map(([k, v]) => (v === undefined ? `;${k}` : `;${k}=${v}`)).join('');
+  let out = '';
+  for (const [k, v] of params) out += v === undefined ? `;${k}` : `;${k}=${v}`;
+  return out;
 }
 
 /** Looks a parameter up; `null` when absent, `undefined` when present as a flag. */
@@ -100,10 +125,24 @@ export function parseNameAddr(value: string): NameAddr | undefined {
 /** The `tag` parameter of a From or To value. */
 export function tagOf(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const na = parseNameAddr(value);
-  if (!na) return undefined;
-  const t = param(na.params, 'tag');
-  return t === null || t === undefined ? undefined : t;
+  // The header parameters, as parseNameAddr finds them: after the `>`, or after the addr-spec.
+  const lt = value.indexOf('<');
+  let from: number;
+  if (lt >= 0) {
+    const gt = value.indexOf('>', lt);
+    if (gt < 0) return undefined;
+    from = gt + 1;
+  } else {
+    from = value.indexOf(';');
+    if (from < 0) return undefined;
+  }
+  let tag: string | undefined;
+  eachParam(value.slice(from), (name, v) => {
+    if (name !== 'tag') return false;
+    tag = v;
+    return true;
+  });
+  return tag;
 }
 
 /** Appends `;tag=...` to a From/To value. */
