@@ -17,6 +17,11 @@ import { referDecision } from './refer-verdict.js';
 import type { CallRecord, CallSummary } from './types.js';
 import { userOf } from './uri.js';
 
+
+/** Resolves in the event loop's check phase: after the I/O callbacks that are already due. */
+function afterPendingIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 /** Where a number goes: a SIP destination, or a status every call to it gets. */
 export type RouteResult =
   | { readonly kind: 'sip'; readonly uri: string; readonly destination: BackendDestination }
@@ -376,7 +381,15 @@ export class TrunkCall {
       this.#setState(state, undefined, `transfer ${after}`);
     }
     this.#queue = this.#queue.then(async () => {
+      let yielded = false;
       for (const effect of effects) {
+        // The REFER is answered at once; new work (NOTIFYs, legs, media, hang-ups) starts once the
+        // messages already waiting in the socket have been read, so that their answers (another
+        // call's 202) do not queue behind this call's follow-up requests.
+        if (!yielded && effect.type !== 'respondRefer') {
+          yielded = true;
+          await afterPendingIo();
+        }
         try {
           await this.#execute(effect, refer);
         } catch (err) {
