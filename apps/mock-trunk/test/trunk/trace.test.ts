@@ -48,12 +48,14 @@ describe('SipTracer', () => {
     expect(e.raw).toBe(TEXT);
   });
 
-  it('raw survives spread, JSON and structuredClone, like a plain property', async () => {
+  it('raw and summary survive spread, JSON and structuredClone, like plain properties', async () => {
     const e = await traceOne(Buffer.from(TEXT, 'utf8'));
-    expect({ ...e }.raw).toBe(TEXT);
-    expect((JSON.parse(JSON.stringify(e)) as SipTraceEvent).raw).toBe(TEXT);
-    expect(structuredClone(e).raw).toBe(TEXT);
-    expect(Object.keys(e)).toContain('raw');
+    const summary = '202 Accepted (REFER)';
+    expect({ ...e }).toMatchObject({ raw: TEXT, summary });
+    expect(JSON.parse(JSON.stringify(e)) as SipTraceEvent).toMatchObject({ raw: TEXT, summary });
+    expect(structuredClone(e)).toMatchObject({ raw: TEXT, summary });
+    expect(Object.keys(e)).toEqual(expect.arrayContaining(['raw', 'summary']));
+    expect(e.summary).toBe(summary); // read again: the same answer
   });
 
   it('keeps its own copy of the bytes: reusing the sender buffer does not change the event', async () => {
