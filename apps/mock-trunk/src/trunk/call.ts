@@ -17,11 +17,11 @@ import { referDecision } from './refer-verdict.js';
 import type { CallRecord, CallSummary } from './types.js';
 import { userOf } from './uri.js';
 
-
 /** Resolves in the event loop's check phase: after the I/O callbacks that are already due. */
 function afterPendingIo(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
 /** Where a number goes: a SIP destination, or a status every call to it gets. */
 export type RouteResult =
   | { readonly kind: 'sip'; readonly uri: string; readonly destination: BackendDestination }

@@ -48,15 +48,17 @@ export function formatVia(via: ViaValue): string {
 function eachParam(text: string, visit: (name: string, value: string | undefined) => boolean): void {
   const n = text.length;
   let start = 0;
-  let eq = -1; // the first '=' at or after `start`, found again only once passed (linear in `text`)
+  // The first '=' at or after `start` (`n` when there is none), searched again only once passed:
+  // linear in `text`.
+  let eq = -1;
   while (start <= n) {
     let end = text.indexOf(';', start);
     if (end < 0) end = n;
-    if (eq < start && eq !== -2) {
+    if (eq < start) {
       eq = text.indexOf('=', start);
-      if (eq < 0) eq = -2; // none left
+      if (eq < 0) eq = n;
     }
-    if (eq >= 0 && eq < end) {
+    if (eq < end) {
       if (visit(text.slice(start, eq).trim().toLowerCase(), text.slice(eq + 1, end).trim())) return;
     } else if (end > start) {
       const name = text.slice(start, end).trim();
