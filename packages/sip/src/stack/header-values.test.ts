@@ -47,7 +47,7 @@ describe('parseParams', () => {
     );
   });
 
-  it('stays linear on many flags without a value', () => {
+  it('reads a long run of flags without a value, then a valued one', () => {
     const text = ';a'.repeat(30_000) + ';b=1';
     const params = parseParams(text);
     expect(params).toHaveLength(30_001);
