@@ -60,6 +60,8 @@ export interface TrunkConfigFile {
   readonly sipT1Ms?: number;
   /** JSON-lines file of call records. */
   readonly records?: string;
+  /** How many finished call records the trunk keeps in memory. */
+  readonly keepRecords?: number;
   /** `false` starts no simulated phones; an object adds phones to (or replaces) the default ones, by number. */
   readonly phones?: boolean | Readonly<Record<string, PhoneProfile>>;
   /** pino level. */
@@ -111,6 +113,8 @@ A Plivo-faithful mock SIP trunk with REFER transfers, simulated phones and rtpen
   --sip-t1 <ms>                      SIP timer T1 (default 500); a NOTIFY or BYE to a dead Contact gives
                                      up after 64 x T1, so tests use e.g. 20 (not with --drachtio)
   --records <file>                   append call records (JSON lines) here; reloaded at start
+  --keep-records <n>                 finished call records kept in memory and served (default 10000);
+                                     the records file keeps them all
   --phone <E.164>=<kind>[,<k>=<v>...] add or replace a simulated phone (repeatable), e.g.
                                      +14155550110=answer,codecs=PCMA,toneHz=700; kinds: answer, busy,
                                      no-answer, decline, unreachable, hangup-after; settings:
@@ -281,6 +285,7 @@ function readConfigFile(file: string): TrunkConfigFile {
     'ringTimeoutMs',
     'sipT1Ms',
     'records',
+    'keepRecords',
     'phones',
     'logLevel',
     'drachtio',
@@ -336,6 +341,8 @@ function readConfigFile(file: string): TrunkConfigFile {
       phoneProfile(where, profile as Record<string, unknown>);
     }
   }
+  if (v.keepRecords !== undefined && !(Number.isInteger(v.keepRecords) && (v.keepRecords as number) > 0))
+    throw new ConfigError(`--config "${file}": "keepRecords" must be a whole number > 0`);
   for (const key of ['ringTimeoutMs', 'sipT1Ms']) {
     if (v[key] !== undefined && (typeof v[key] !== 'number' || !(v[key] > 0)))
       throw new ConfigError(`--config "${file}": "${key}" must be a number of milliseconds > 0`);
@@ -385,6 +392,7 @@ export function parseCli(argv: readonly string[]): CliConfig {
         'ring-timeout': { type: 'string' },
         'sip-t1': { type: 'string' },
         records: { type: 'string' },
+        'keep-records': { type: 'string' },
         'no-phones': { type: 'boolean' },
         'phones-host': { type: 'string' },
         'digest-algorithms': { type: 'string', multiple: true },
@@ -446,6 +454,10 @@ export function parseCli(argv: readonly string[]): CliConfig {
   const sipT1Ms = millis('--sip-t1', f['sip-t1']) ?? file.sipT1Ms;
   if (sipT1Ms !== undefined && drachtio)
     throw new ConfigError('--sip-t1 does not apply with --drachtio: drachtio-server runs the SIP timers');
+  const keepText = f['keep-records'];
+  if (keepText !== undefined && (!/^\d+$/.test(keepText) || Number(keepText) <= 0))
+    throw new ConfigError(`--keep-records "${keepText}": expected a whole number of records > 0`);
+  const keepRecords = keepText !== undefined ? Number(keepText) : file.keepRecords;
   const trunkNumber = f['trunk-number'] ?? file.trunkNumber;
   if (trunkNumber !== undefined && !isE164Syntax(trunkNumber)) {
     throw new ConfigError(`--trunk-number "${trunkNumber}": expected an E.164 number such as +14155550199`);
@@ -500,6 +512,7 @@ export function parseCli(argv: readonly string[]): CliConfig {
     ...(ringTimeoutMs !== undefined ? { ringTimeoutMs } : {}),
     ...(sipT1Ms !== undefined ? { sipTimers: { t1: sipT1Ms } } : {}),
     ...((f.records ?? file.records) !== undefined ? { recordsFile: f.records ?? file.records } : {}),
+    ...(keepRecords !== undefined ? { keepRecords } : {}),
     ...(noPhones ? { phones: false } : {}),
     ...(phonesHost !== undefined ? { phonesHost } : {}),
     ...(Object.keys(extraPhones).length > 0 ? { phones: { ...DEFAULT_PHONES, ...extraPhones } } : {}),

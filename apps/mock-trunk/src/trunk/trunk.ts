@@ -33,6 +33,7 @@ export const DEFAULT_TRUNK_NUMBER = '+14155550199';
 export const DEFAULT_RING_TIMEOUT_MS = 30_000;
 
 const EVENT_BUFFER = 10_000;
+const DEFAULT_KEEP_RECORDS = 10_000;
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, REFER, NOTIFY, OPTIONS, INFO, UPDATE';
 
 /** A configuration the trunk cannot run with (bad route, CIDR, number...). */
@@ -77,18 +78,21 @@ function sipUriOf(number: string, host: string, port: number): string {
   return `sip:${number}@${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-function loadRecords(file: string | undefined, logger: Logger): CallRecord[] {
+/** The newest `keep` readable records of the file, oldest first (the file keeps them all). */
+function loadRecords(file: string | undefined, keep: number, logger: Logger): CallRecord[] {
   if (file === undefined || !existsSync(file)) return [];
-  const out: CallRecord[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
+  const newestFirst: CallRecord[] = [];
+  const lines = readFileSync(file, 'utf8').split('\n');
+  for (let i = lines.length - 1; i >= 0 && newestFirst.length < keep; i--) {
+    const line = lines[i] ?? '';
     if (line.trim() === '') continue;
     try {
-      out.push(JSON.parse(line) as CallRecord);
+      newestFirst.push(JSON.parse(line) as CallRecord);
     } catch (err) {
       logger.warn({ err, file }, 'skipping an unreadable call record line');
     }
   }
-  return out;
+  return newestFirst.reverse();
 }
 
 /**
@@ -114,6 +118,9 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
   if (!isE164Syntax(trunkNumber)) throw new TrunkConfigError(`trunk number "${trunkNumber}" is not E.164`);
   const ringTimeoutMs = options.ringTimeoutMs ?? DEFAULT_RING_TIMEOUT_MS;
   if (!(ringTimeoutMs > 0)) throw new TrunkConfigError('ringTimeoutMs must be > 0');
+  const keepRecords = options.keepRecords ?? DEFAULT_KEEP_RECORDS;
+  if (!(Number.isInteger(keepRecords) && keepRecords > 0))
+    throw new TrunkConfigError(`keepRecords must be a whole number > 0, got ${keepRecords}`);
   let acl;
   try {
     acl = createAcl(options.acl ?? DEFAULT_ACL);
@@ -173,7 +180,10 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
     }
   };
   const tracer = new SipTracer(emit);
-  const records: CallRecord[] = loadRecords(options.recordsFile, logger);
+  const records: CallRecord[] = loadRecords(options.recordsFile, keepRecords, logger);
+  // Trimmed in batches, as the event buffer is; reads see the newest `keepRecords` only.
+  const kept = (): CallRecord[] =>
+    records.length > keepRecords ? records.slice(records.length - keepRecords) : records;
   const calls = new Map<string, TrunkCall>();
 
   try {
@@ -297,6 +307,7 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
         calls.delete(call.id);
         for (const record of callRecords) {
           records.push(record);
+          if (records.length >= 2 * keepRecords) records.splice(0, records.length - keepRecords);
           emit({ type: 'record', at: Date.now(), call: call.id, record });
           if (options.recordsFile !== undefined) {
             try {
@@ -395,13 +406,13 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
     const source: HttpSource = {
       listCalls: () => [
         ...[...calls.values()].map((c) => ({ ...c.summary() })),
-        ...records
+        ...kept()
           .filter((r) => r.kind === 'original' && !calls.has(r.call))
           .map((r) => ({ id: r.call, from: r.from, to: r.to, state: 'ended', startedAt: r.startedAt })),
       ],
       getCall(id): CallDetail | undefined {
         const live = calls.get(id);
-        const recs = live ? live.records() : records.filter((r) => r.call === id);
+        const recs = live ? live.records() : kept().filter((r) => r.call === id);
         if (recs.length === 0) return undefined;
         return { id, record: recs, ladder: mermaidLadder(eventsOf(id)) };
       },
@@ -411,7 +422,7 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
       },
       pcap(id, opts) {
         const live = calls.get(id);
-        const recs = live ? live.records() : records.filter((r) => r.call === id);
+        const recs = live ? live.records() : kept().filter((r) => r.call === id);
         if (recs.length === 0) return undefined;
         // RTP as the simulated phones saw it (kept only with `captureRtp`).
         const bank = phoneBank;
@@ -470,7 +481,7 @@ export async function startMockTrunk(options: MockTrunkOptions = {}): Promise<Mo
         });
       },
       calls: (): CallSummary[] => [...calls.values()].map((c) => c.summary()),
-      records: () => [...records],
+      records: () => [...kept()],
       activeDialogs: () => backend.activeDialogs(),
       close() {
         closing ??= (async () => {

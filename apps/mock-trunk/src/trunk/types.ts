@@ -81,6 +81,12 @@ export interface MockTrunkOptions {
   readonly captureRtp?: number | undefined;
   /** Append each finished call record as a JSON line here; records already in the file are loaded at start. */
   readonly recordsFile?: string | undefined;
+  /**
+   * How many finished call records the trunk keeps in memory (`records()`, the HTTP API), the
+   * newest; default 10 000. Older ones are forgotten, so a long-running trunk does not grow
+   * without bound; `recordsFile` keeps every record.
+   */
+  readonly keepRecords?: number | undefined;
   /** pino logger (default: silent). */
   readonly logger?: Logger | undefined;
   /**
@@ -168,7 +174,7 @@ export interface MockTrunk {
   ): Promise<E>;
   /** Live calls. */
   calls(): CallSummary[];
-  /** Every call record written so far (finished calls, and those loaded from `recordsFile`). */
+  /** The call records written so far, oldest first (finished calls, and those loaded from `recordsFile`), at most `keepRecords` of them. */
   records(): CallRecord[];
   /** Live SIP dialogs held by the backend (leak checks). */
   activeDialogs(): number;

@@ -147,22 +147,29 @@ describe('bad input never crashes the trunk nor leaks calls', () => {
   });
 });
 
+/** Options for a signalling-only trunk writing records to a fresh file, routed to a raw customer phone. */
+async function recordsOptions(keepRecords?: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'trunk-records-'));
+  cleanups.push(() => {
+    rmSync(dir, { recursive: true, force: true });
+    return Promise.resolve();
+  });
+  const file = join(dir, 'records.jsonl');
+  const customer = await startRawPhone();
+  cleanups.push(() => customer.close());
+  const options = {
+    media: 'none' as const,
+    phones: false as const,
+    recordsFile: file,
+    ...(keepRecords !== undefined ? { keepRecords } : {}),
+    routes: { [CUSTOMER]: customer.uri(CUSTOMER) },
+  };
+  return { file, options };
+}
+
 describe('records survive a restart', () => {
   it('records already written are loaded by the next trunk on the same file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'trunk-records-'));
-    cleanups.push(() => {
-      rmSync(dir, { recursive: true, force: true });
-      return Promise.resolve();
-    });
-    const file = join(dir, 'records.jsonl');
-    const customer = await startRawPhone();
-    cleanups.push(() => customer.close());
-    const options = {
-      media: 'none' as const,
-      phones: false as const,
-      recordsFile: file,
-      routes: { [CUSTOMER]: customer.uri(CUSTOMER) },
-    };
+    const { options } = await recordsOptions();
     const first = await startMockTrunk(options);
     const ep = await startRawEndpoint(first);
     expect(await ep.call(CUSTOMER)).toBe(200);
@@ -173,6 +180,37 @@ describe('records survive a restart', () => {
     const second = await startMockTrunk(options);
     cleanups.push(() => second.close());
     expect(second.records()).toEqual(JSON.parse(JSON.stringify(first.records())));
+  });
+});
+
+describe('records kept in memory', () => {
+  it('keepRecords bounds what the trunk serves; the file keeps every record; a restart loads the newest', async () => {
+    const { file, options } = await recordsOptions(2);
+    const first = await startMockTrunk(options);
+    cleanups.push(() => first.close());
+    const calls: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const ep = await startRawEndpoint(first);
+      expect(await ep.call(CUSTOMER)).toBe(200);
+      expect(await ep.hangUp()).toBe(200);
+      await until(() => first.records().some((r) => !calls.includes(r.call)), 5000, 'record');
+      calls.push(first.records().at(-1)?.call ?? '');
+      await ep.close();
+    }
+    // The two newest, oldest first; all five in the file.
+    expect(first.records().map((r) => r.call)).toEqual(calls.slice(3));
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { call: string }).call)).toEqual(calls);
+    await first.close();
+    const second = await startMockTrunk(options);
+    cleanups.push(() => second.close());
+    expect(second.records().map((r) => r.call)).toEqual(calls.slice(3));
+  });
+
+  it('refuses a keepRecords that is not a whole number above zero', async () => {
+    await expect(startMockTrunk({ media: 'none', phones: false, keepRecords: 0 })).rejects.toThrow(
+      /keepRecords must be a whole number > 0, got 0/,
+    );
   });
 });
 

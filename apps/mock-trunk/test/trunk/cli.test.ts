@@ -63,6 +63,8 @@ describe('referkit-trunk flags', () => {
     ],
     [['--digest-algorithms', 'MD5'], /--digest-algorithms needs --credentials/],
     [['--sip-t1', '0'], /--sip-t1 "0": expected milliseconds > 0/],
+    [['--keep-records', '0'], /--keep-records "0": expected a whole number of records > 0/],
+    [['--keep-records', '1e3'], /--keep-records "1e3": expected a whole number/],
     [['--sip-t1', '20', '--drachtio', '127.0.0.1:9022:cymru'], /--sip-t1 does not apply with --drachtio/],
     [['--phones-host', 'phones.local'], /--phones-host "phones.local": expected a literal IP address/],
     [['--phones-host', '127.0.0.2', '--no-phones'], /--phones-host and --no-phones contradict/],
@@ -178,6 +180,11 @@ describe('referkit-trunk flags', () => {
     expect(parseCli(['--sip-t1', '20']).options.sipTimers).toEqual({ t1: 20 });
     writeFileSync(file, JSON.stringify({ sipT1Ms: -5 }));
     expect(() => parseCli(['--config', file])).toThrow(/"sipT1Ms" must be a number of milliseconds > 0/);
+    writeFileSync(file, JSON.stringify({ keepRecords: 2.5 }));
+    expect(() => parseCli(['--config', file])).toThrow(/"keepRecords" must be a whole number > 0/);
+    writeFileSync(file, JSON.stringify({ keepRecords: 50 }));
+    expect(parseCli(['--config', file]).options.keepRecords).toBe(50);
+    expect(parseCli(['--config', file, '--keep-records', '7']).options.keepRecords).toBe(7);
     writeFileSync(file, JSON.stringify({ credentials: 'a:b', digestAlgorithms: 'MD5' }));
     expect(() => parseCli(['--config', file])).toThrow(/"digestAlgorithms" must be an array of strings/);
     writeFileSync(file, JSON.stringify({ listn: [] }));
