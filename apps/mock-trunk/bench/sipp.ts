@@ -12,9 +12,11 @@
  * legs) driven by the same endpoint scenario.
  *
  * Environment: BENCH_RATES (default "50,100,200,300,400"; each system stops at its first rate with
- * a failed call), BENCH_SECONDS (window per rate, default 60), SIPP_BIN (default /usr/bin/sipp).
+ * a failed call), BENCH_SECONDS (window per rate, default 60), SIPP_BIN (default /usr/bin/sipp),
+ * BENCH_WIRE=1 (also capture each window on loopback with dumpcap, which needs root or
+ * CAP_NET_RAW, and print REFER -> 202 as the kernel saw it: a check on SIPp's own timestamps).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as dgram from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,6 +28,7 @@ import { exited, pct } from './common.js';
 const SIPP = process.env.SIPP_BIN ?? '/usr/bin/sipp';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const RATES = (process.env.BENCH_RATES ?? '50,100,200,300,400').split(',').map(Number);
+const WIRE = process.env.BENCH_WIRE === '1';
 const CUSTOMER = '+14155550100';
 const TARGET = '+14155550101';
 const REFER_TO = `<sip:${TARGET}@lab.zt.plivo.com>`;
@@ -137,6 +140,65 @@ async function startUas(
   return child;
 }
 
+/**
+ * Starts dumpcap on loopback for the REFERs and 202s to and from the endpoint on `port` (a filter
+ * on the payload's first bytes, so the capture and its decoding stay small); resolves once it is
+ * capturing.
+ */
+async function startCapture(port: number, file: string): Promise<ChildProcess> {
+  // udp[8:4] is the payload's first four bytes ("REFE"); udp[16:4] the status of a response ("202 ").
+  const filter = `udp port ${port} and (udp[8:4] = 0x52454645 or udp[16:4] = 0x32303220)`;
+  const child = track(
+    spawn('dumpcap', ['-q', '-i', 'lo', '-f', filter, '-w', file], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
+  let err = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`dumpcap did not start: ${err}`)), 10_000);
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('Capturing on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`BENCH_WIRE needs dumpcap (Wireshark's, with tshark): ${e.message}`));
+    });
+    void exited(child).then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`dumpcap exited ${String(code)}: ${err}`));
+    });
+  });
+  return child;
+}
+
+/** REFER -> 202 per call from a capture (ms, kernel timestamps), REFERs sent to `port` only. */
+function wireLatencies(file: string, port: number): number[] {
+  const fields = ['frame.time_epoch', 'udp.dstport', 'sip.Call-ID', 'sip.Method', 'sip.Status-Code'];
+  const out = execFileSync(
+    'tshark',
+    ['-n', '-r', file, '-Y', 'sip', '-T', 'fields', '-E', 'separator=|', ...fields.flatMap((f) => ['-e', f])],
+    { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const refers = new Map<string, number>();
+  const latencies: number[] = [];
+  for (const line of out.split('\n')) {
+    const [at, dst, callId, method, status] = line.split('|');
+    if (callId === undefined || callId === '') continue;
+    const ms = Number(at) * 1000;
+    if (method === 'REFER' && Number(dst) === port) refers.set(callId, ms);
+    else if (status === '202') {
+      const sent = refers.get(callId);
+      if (sent !== undefined) latencies.push(ms - sent);
+      refers.delete(callId);
+    }
+  }
+  return latencies;
+}
+
 interface RunResult {
   readonly rate: number;
   readonly started: number;
@@ -158,8 +220,17 @@ async function runEndpoint(name: string, port: number, rate: number, mediaPort: 
   args.push('-r', String(rate), '-m', String(started), '-l', String(Math.max(1000, rate * 20)));
   args.push('-recv_timeout', '10000', '-timeout', `${SECONDS + 60}s`, '-timeout_error', '-nostdin');
   args.push('-trace_logs', '-log_file', log, `127.0.0.1:${port}`);
+  const pcap = join(work, `${name}-${rate}.pcapng`);
+  const capture = WIRE ? await startCapture(local, pcap) : undefined;
   const child = track(spawn(SIPP, args, { stdio: 'ignore', cwd: work }));
   const code = await exited(child);
+  if (capture !== undefined) {
+    // Stopped the moment SIPp exits, dumpcap had not written out its last packets yet (13 of 6000
+    // REFERs at 100 loops/s were missing).
+    await new Promise((r) => setTimeout(r, 1000));
+    capture.kill('SIGINT');
+    await exited(capture);
+  }
   const accepted: number[] = [];
   const trying: number[] = [];
   const text = existsSync(log) ? readFileSync(log, 'utf8') : '';
@@ -193,6 +264,13 @@ async function runEndpoint(name: string, port: number, rate: number, mediaPort: 
     `${name.padEnd(6)}${String(rate).padStart(6)}${String(started).padStart(9)}${String(r.failed).padStart(8)}` +
       `${ms(r.p50a)}${ms(r.p99a)}${ms(r.p50t)}${ms(r.p99t)}   sipp exit ${String(code)}`,
   );
+  if (capture !== undefined) {
+    const wire = wireLatencies(pcap, port);
+    console.log(
+      `        wire: REFER -> 202 p50 ${ms(pct(wire, 50)).trim()} p99 ${ms(pct(wire, 99)).trim()}` +
+        ` (kernel timestamps on lo, ${wire.length} REFERs)`,
+    );
+  }
   return r;
 }
 
