@@ -13,3 +13,36 @@ export function pct(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
+
+/**
+ * Resolves with the first match of `pattern` in what `child` has written to `stream` so far;
+ * rejects, naming `what` and adding `detail()` (say, the child's stderr), when the child cannot be
+ * spawned, exits first, or `ms` pass.
+ */
+export function awaitOutput(
+  child: ChildProcess,
+  stream: 'stdout' | 'stderr',
+  pattern: RegExp,
+  what: string,
+  ms: number,
+  detail: () => string = () => '',
+): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      reject(new Error(`${what} ${why}: ${detail()}`));
+    };
+    const timer = setTimeout(() => fail('did not start'), ms);
+    child[stream]?.on('data', (d: Buffer) => {
+      text += d.toString();
+      const m = pattern.exec(text);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+    child.once('error', (e) => fail(`could not be started (${e.message})`));
+    void exited(child).then((code) => fail(`exited ${String(code)}`));
+  });
+}

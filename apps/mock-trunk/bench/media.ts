@@ -46,7 +46,7 @@ import { startRtpEngine } from '@referkit/media';
 import type { Logger, QueryResult, RtpEngineController, RtpEngineSupervisor } from '@referkit/media';
 import { createSipStack } from '@referkit/sip';
 import type { Dialog, IncomingRequest, SipStack } from '@referkit/sip';
-import { exited, pct } from './common.js';
+import { awaitOutput, exited, pct } from './common.js';
 
 function envNumber(name: string, fallback: number, min: number): number {
   const text = process.env[name];
@@ -158,7 +158,6 @@ async function startTrunk(ngPort: number, customerPort: number, targetPort: numb
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   trunkChild = child;
-  let out = '';
   let err = '';
   let partial = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -174,22 +173,11 @@ async function startTrunk(ngPort: number, customerPort: number, targetPort: numb
       if (Number(level[1]) >= 40) trunkLog.last = line.slice(0, 300);
     }
   });
-  return new Promise<TrunkProcess>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`trunk did not start: ${err}`)), 20_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on udp:127\.0\.0\.1:(\d+)/.exec(out);
-      if (m && out.includes('\n')) {
-        clearTimeout(timer);
-        const http = /http (http:\/\/\S+?)(;|\s|$)/.exec(out);
-        resolve({ child, port: Number(m[1]), httpUrl: http?.[1] });
-      }
-    });
-    void exited(child).then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`trunk exited ${String(code)}: ${err}`));
-    });
-  });
+  // The whole line: it goes on to the HTTP API's address.
+  const line = /listening on udp:127\.0\.0\.1:(\d+).*\n/;
+  const m = await awaitOutput(child, 'stdout', line, 'trunk', 20_000, () => err);
+  const http = /http (http:\/\/\S+?)(;|\s|$)/.exec(m[0]);
+  return { child, port: Number(m[1]), httpUrl: http?.[1] };
 }
 
 // ---------------------------------------------------------------------------------------------

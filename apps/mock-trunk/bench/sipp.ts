@@ -23,7 +23,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exited, pct } from './common.js';
+import { awaitOutput, exited, pct } from './common.js';
 
 const SIPP = process.env.SIPP_BIN ?? '/usr/bin/sipp';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -95,25 +95,17 @@ async function startTrunk(
     `${TARGET}=sip:${TARGET}@127.0.0.1:${targetPort}`,
   ];
   const child = track(spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
-  let out = '';
   let err = '';
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`trunk did not start: ${err}`)), 20_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on udp:127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    void exited(child).then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`trunk exited ${String(code)}: ${err}`));
-    });
-  });
-  return { child, port };
+  const m = await awaitOutput(
+    child,
+    'stdout',
+    /listening on udp:127\.0\.0\.1:(\d+)/,
+    'trunk',
+    20_000,
+    () => err,
+  );
+  return { child, port: Number(m[1]) };
 }
 
 /** A long-lived SIPp UAS (customer, target or floor) on `port`. */
@@ -153,25 +145,8 @@ async function startCapture(port: number, file: string): Promise<ChildProcess> {
       stdio: ['ignore', 'ignore', 'pipe'],
     }),
   );
-  let err = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`dumpcap did not start: ${err}`)), 10_000);
-    child.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('Capturing on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      reject(new Error(`BENCH_WIRE needs dumpcap (Wireshark's, with tshark): ${e.message}`));
-    });
-    void exited(child).then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`dumpcap exited ${String(code)}: ${err}`));
-    });
-  });
+  // dumpcap comes with tshark (Wireshark), which scripts/setup.sh installs.
+  await awaitOutput(child, 'stderr', /Capturing on/, 'dumpcap (BENCH_WIRE)', 10_000);
   return child;
 }
 
