@@ -29,19 +29,25 @@ export function awaitOutput(
 ): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     let text = '';
-    const fail = (why: string): void => {
+    // Stops reading once settled: the child may go on writing for as long as it runs.
+    const settle = (): void => {
       clearTimeout(timer);
+      child[stream]?.off('data', onData);
+    };
+    const fail = (why: string): void => {
+      settle();
       reject(new Error(`${what} ${why}: ${detail()}`));
     };
-    const timer = setTimeout(() => fail('did not start'), ms);
-    child[stream]?.on('data', (d: Buffer) => {
+    const onData = (d: Buffer): void => {
       text += d.toString();
       const m = pattern.exec(text);
       if (m) {
-        clearTimeout(timer);
+        settle();
         resolve(m);
       }
-    });
+    };
+    const timer = setTimeout(() => fail('did not start'), ms);
+    child[stream]?.on('data', onData);
     child.once('error', (e) => fail(`could not be started (${e.message})`));
     void exited(child).then((code) => fail(`exited ${String(code)}`));
   });

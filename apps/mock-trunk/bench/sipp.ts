@@ -168,11 +168,11 @@ function wireLatencies(file: string, port: number): number[] {
   for (const line of out.split('\n')) {
     const [at, dst, callId, method, status] = line.split('|');
     if (callId === undefined || callId === '') continue;
-    const ms = Number(at) * 1000;
-    if (method === 'REFER' && Number(dst) === port) refers.set(callId, ms);
+    const t = Number(at) * 1000;
+    if (method === 'REFER' && Number(dst) === port) refers.set(callId, t);
     else if (status === '202') {
       const sent = refers.get(callId);
-      if (sent !== undefined) latencies.push(ms - sent);
+      if (sent !== undefined) latencies.push(t - sent);
       refers.delete(callId);
     }
   }
